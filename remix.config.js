@@ -1,0 +1,15 @@
+// Remix's own options. vite.config.ts passes them to the Remix Vite plugin,
+// so this file stays the one place to read how the app is laid out.
+/** @type {import('@remix-run/dev').VitePluginConfig} */
+export default {
+  appDirectory: 'app',
+  buildDirectory: 'build',
+  ignoredRouteFiles: ['**/*.test.ts', '**/*.server.test.ts'],
+  future: {
+    v3_fetcherPersist: true,
+    v3_relativeSplatPath: true,
+    v3_throwAbortReason: true,
+    v3_lazyRouteDiscovery: true,
+    v3_singleFetch: true,
+  },
+};

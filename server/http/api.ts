@@ -1,0 +1,149 @@
+// The public JSON API (/api/*). Handlers parse input with zod, call a domain
+// service and return JSON; errors become { error: { code, message, issues? } }.
+import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import { actorOf, type Services } from '../services';
+import { apiNotFound, parse } from './errors';
+import { clientIp, requireViewer } from './context';
+import { email, environmentName, password, personName, projectName } from './schemas';
+
+type Handler = (req: Request, res: Response) => unknown;
+
+/** Runs a handler, sending its result as JSON (status 200, or `res.status` set before). */
+const h = (fn: Handler) => (req: Request, res: Response, next: NextFunction) => {
+  Promise.resolve()
+    .then(() => fn(req, res))
+    .then((body) => {
+      if (res.headersSent) return;
+      if (body === undefined) res.status(res.statusCode === 200 ? 204 : res.statusCode).end();
+      else res.json(body);
+    }, next);
+};
+
+const signupBody = z.object({ email, password, name: personName });
+const loginBody = z.object({ email: z.string().max(254), password: z.string().max(256) });
+const tokenBody = z.object({ name: z.string().trim().min(1, 'enter a name').max(64) });
+const projectBody = z.object({ name: projectName, teamId: z.string().min(1).optional(), description: z.string().max(500).optional() });
+const projectPatch = z
+  .object({ name: projectName.optional(), description: z.string().max(500).optional() })
+  .refine((p) => Object.keys(p).length > 0, 'send at least one field to change');
+const environmentBody = z.object({ name: environmentName });
+const auditQuery = z.object({
+  projectId: z.string().optional(),
+  actor: z.string().optional(),
+  action: z.string().optional(),
+  before: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+});
+
+export function createApi(services: Services): Router {
+  const { auth, tokens, projects, teams, audit } = services;
+  const api = Router();
+  api.use(express.json({ limit: '1mb', strict: true }));
+
+  api.post(
+    '/auth/signup',
+    h(async (req, res) => {
+      const input = parse(signupBody, req.body);
+      const { user, teamId, cookie } = await auth.signup(input, clientIp(req));
+      res.append('Set-Cookie', cookie.serialize()).status(201);
+      return { user, teamId };
+    }),
+  );
+  api.post(
+    '/auth/login',
+    h(async (req, res) => {
+      const input = parse(loginBody, req.body);
+      const { user, cookie } = await auth.login(input, clientIp(req));
+      res.append('Set-Cookie', cookie.serialize());
+      return { user };
+    }),
+  );
+  api.post(
+    '/auth/logout',
+    h(async (req, res) => {
+      const cookie = await auth.logout(requireViewer(req));
+      res.append('Set-Cookie', cookie.serialize());
+    }),
+  );
+
+  api.get(
+    '/me',
+    h((req) => {
+      const viewer = requireViewer(req);
+      return { user: viewer.user, teams: teams.listForUser(viewer.user.id) };
+    }),
+  );
+  api.get('/teams', h((req) => ({ teams: teams.listForUser(requireViewer(req).user.id) })));
+
+  api.get('/tokens', h((req) => ({ tokens: tokens.list(requireViewer(req).user.id) })));
+  api.post(
+    '/tokens',
+    h((req, res) => {
+      const viewer = requireViewer(req);
+      const { name } = parse(tokenBody, req.body);
+      res.status(201);
+      return tokens.create(actorOf(viewer), name);
+    }),
+  );
+  api.delete('/tokens/:id', h((req) => tokens.revoke(actorOf(requireViewer(req)), req.params.id)));
+
+  api.get(
+    '/projects',
+    h((req) => {
+      const teamId = typeof req.query.teamId === 'string' ? req.query.teamId : undefined;
+      return { projects: projects.list(actorOf(requireViewer(req)), teamId) };
+    }),
+  );
+  api.post(
+    '/projects',
+    h((req, res) => {
+      const viewer = requireViewer(req);
+      const input = parse(projectBody, req.body);
+      const teamId = input.teamId ?? teams.listForUser(viewer.user.id).find((t) => t.personal)?.id ?? '';
+      res.status(201);
+      return projects.create(actorOf(viewer), { ...input, teamId });
+    }),
+  );
+  api.get('/projects/:id', h((req) => projects.get(actorOf(requireViewer(req)), req.params.id)));
+  api.patch(
+    '/projects/:id',
+    h((req) => {
+      const actor = actorOf(requireViewer(req));
+      return { project: projects.update(actor, req.params.id, parse(projectPatch, req.body)) };
+    }),
+  );
+  api.delete('/projects/:id', h((req) => projects.remove(actorOf(requireViewer(req)), req.params.id)));
+
+  api.get(
+    '/projects/:id/environments',
+    h((req) => ({ environments: projects.listEnvironments(actorOf(requireViewer(req)), req.params.id) })),
+  );
+  api.post(
+    '/projects/:id/environments',
+    h((req, res) => {
+      const actor = actorOf(requireViewer(req));
+      const input = parse(environmentBody, req.body);
+      res.status(201);
+      return { environment: projects.createEnvironment(actor, req.params.id, input) };
+    }),
+  );
+  api.delete(
+    '/environments/:id',
+    h((req) => projects.removeEnvironment(actorOf(requireViewer(req)), req.params.id)),
+  );
+
+  api.get(
+    '/audit',
+    h((req) => {
+      const viewer = requireViewer(req);
+      const q = parse(auditQuery, req.query);
+      if (q.projectId) projects.access(actorOf(viewer), q.projectId, 'project:read');
+      const teamIds = teams.listForUser(viewer.user.id).map((t) => t.id);
+      return { entries: audit.list({ teamIds, projectId: q.projectId, actorId: q.actor, action: q.action, before: q.before, limit: q.limit }) };
+    }),
+  );
+
+  api.use(apiNotFound);
+  return api;
+}

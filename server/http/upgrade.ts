@@ -1,0 +1,28 @@
+// One `upgrade` listener for the whole server, routing WebSocket upgrades by
+// path. socket.io (created with destroyUpgrade: false) and Vite's HMR socket
+// attach their own listeners; everything else is refused.
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => void;
+
+export class UpgradeRouter {
+  private routes: { prefix: string; handle: UpgradeHandler }[] = [];
+
+  constructor(httpServer: Server) {
+    httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.route(req, socket, head));
+  }
+
+  add(prefix: string, handle: UpgradeHandler): void {
+    this.routes.push({ prefix, handle });
+  }
+
+  private route(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname.startsWith('/socket.io/')) return; // socket.io's own listener
+    if (req.headers['sec-websocket-protocol'] === 'vite-hmr') return; // Vite's listener
+    const route = this.routes.find((r) => url.pathname.startsWith(r.prefix));
+    if (route) return route.handle(req, socket, head, url);
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+  }
+}
