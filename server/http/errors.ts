@@ -1,7 +1,7 @@
 // Turns domain and validation errors into the API's error shape:
 // { error: { code, message, issues? } } with a fitting status.
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { z } from 'zod';
+import { type z } from 'zod';
 import { DomainError, HTTP_STATUS, type Issue } from '../errors';
 import type { Logger } from '../logger';
 

@@ -6,6 +6,7 @@ import express, { type Express } from 'express';
 import type { Server } from 'node:http';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Viewer } from '../auth/service';
 import type { Services } from '../services';
 
 export type RemixMode = 'development' | 'production' | 'none';
@@ -13,7 +14,7 @@ export type RemixMode = 'development' | 'production' | 'none';
 declare module '@remix-run/node' {
   interface AppLoadContext {
     services: Services;
-    viewer: import('../auth/service').Viewer | null;
+    viewer: Viewer | null;
   }
 }
 
