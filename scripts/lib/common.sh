@@ -45,7 +45,7 @@ ensure_chromium() {
 # Starts (or finds) a Docker engine; sets DOCKER_HOST and ENGINE_WAS_RUNNING.
 ensure_engine() {
   ENGINE_WAS_RUNNING=false
-  if DOCKER_HOST=${DOCKER_HOST:-} scripts/engine.sh status >/dev/null 2>&1; then ENGINE_WAS_RUNNING=true; fi
+  if scripts/engine.sh status >/dev/null 2>&1; then ENGINE_WAS_RUNNING=true; fi
   local line
   line=$(scripts/engine.sh up | tail -1) || fail "no Docker engine is available (see the messages above)."
   eval "$line"
