@@ -34,5 +34,5 @@ npx remix vite:build --logLevel=warn
 say "end-to-end tests (playwright, chromium)"
 PLAYWRIGHT_JSON_OUTPUT_NAME="$results/playwright.json" npx playwright test --reporter=list,json || status=1
 
-node scripts/lib/summary.mjs "$results/vitest.json" "$results/playwright.json"
+node --import tsx scripts/lib/summary.ts "$results/vitest.json" "$results/playwright.json"
 exit $status
