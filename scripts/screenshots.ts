@@ -32,6 +32,7 @@ for (const scheme of ['light', 'dark'] as const) {
   await page.getByTestId('canvas').waitFor();
   await page.screenshot({ path: `${out}/project-${scheme}.png` });
   await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('heading', { name: 'Environments' }).waitFor();
   await page.screenshot({ path: `${out}/settings-${scheme}.png`, fullPage: true });
   await page.close();
 }

@@ -71,3 +71,15 @@ export function timeAgo(value: Date | string | number, now = Date.now()): string
   if (s < 86400 * 30) return `${Math.round(s / 86400)} d ago`;
   return new Date(value).toLocaleDateString('en', { year: 'numeric', month: 'short', day: 'numeric' });
 }
+
+/** The empty-state mark: a stroked cube, drawn as SVG so it never depends on fonts. */
+export function EmptyIcon() {
+  return (
+    <span className="empty-icon" aria-hidden>
+      <svg width="22" height="22" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinejoin="round">
+        <path d="M12 3l8 4.5v9L12 21l-8-4.5v-9z" />
+        <path d="M4 7.5l8 4.5 8-4.5M12 12v9" />
+      </svg>
+    </span>
+  );
+}

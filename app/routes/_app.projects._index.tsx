@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { projectName } from '../../server/http/schemas';
 import { formErrorsOf, parseForm, requireViewer } from '~/lib/auth.server';
 import { currentTeam } from '~/lib/team.server';
-import { Field, timeAgo } from '~/components/ui';
+import { EmptyIcon, Field, timeAgo } from '~/components/ui';
 
 export const meta: MetaFunction = () => [{ title: 'Projects · Containr' }];
 
@@ -65,7 +65,7 @@ export default function Projects() {
       ) : null}
       {projects.length === 0 ? (
         <div className="card empty">
-          <div className="empty-icon">◇</div>
+          <EmptyIcon />
           <h2>No projects yet</h2>
           <p className="muted">Create a project to get a canvas where your services, databases and volumes live.</p>
         </div>
