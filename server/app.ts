@@ -1,6 +1,7 @@
 // Composes the server: database, services, HTTP (API + Remix) and WebSocket
 // upgrades on one port. `startContainr` is what index.ts and the tests call.
 import express from 'express';
+import { Server as SocketServer } from 'socket.io';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -20,6 +21,8 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export type Containr = {
   server: Server;
+  /** socket.io on the same port: namespaces /agent and /live. */
+  io: SocketServer;
   services: Services;
   upgrades: UpgradeRouter;
   url: string;
@@ -35,6 +38,8 @@ export async function startContainr(opts: { env: Env; logger: Logger; remix: Rem
   app.disable('x-powered-by');
   const server = createServer(app);
   const upgrades = new UpgradeRouter(server);
+  // destroyUpgrade: false, or socket.io kills every other WebSocket upgrade after 1 s.
+  const io = new SocketServer(server, { destroyUpgrade: false, serveClient: false, maxHttpBufferSize: 1e6 });
 
   app.get('/healthz', (_req, res) => {
     db.$client.prepare('select 1').get();
@@ -66,6 +71,7 @@ export async function startContainr(opts: { env: Env; logger: Logger; remix: Rem
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => sockets.forEach((s) => s.destroy()), 5_000);
+      io.disconnectSockets(true);
       await remix.close();
       await drained;
       clearTimeout(timer);
@@ -74,5 +80,5 @@ export async function startContainr(opts: { env: Env; logger: Logger; remix: Rem
     return closing;
   }
 
-  return { server, services, upgrades, url, close };
+  return { server, io, services, upgrades, url, close };
 }

@@ -10,3 +10,4 @@ export { dependencies, findCycles, deployOrder } from './graph';
 export * from './diff';
 export * from './presets';
 export type { Known, Without } from './type-utils';
+export * from './events';
