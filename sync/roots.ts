@@ -1,5 +1,5 @@
 /** The root types of an environment's Y.Doc; every reader and writer goes through these. */
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 
 export const ROOT = { services: 'services', edges: 'edges', meta: 'meta' } as const;
 export const META = { schemaVersion: 'schemaVersion', environmentName: 'environmentName' } as const;
