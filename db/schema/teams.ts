@@ -1,4 +1,4 @@
-import { integer, primaryKey, sqliteTable, text, index } from 'drizzle-orm/sqlite-core';
+import { integer, primaryKey, real, sqliteTable, text, index } from 'drizzle-orm/sqlite-core';
 import { users } from './auth';
 
 export const ROLES = ['owner', 'admin', 'developer', 'viewer'] as const;
@@ -26,3 +26,15 @@ export const teamMembers = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.teamId, t.userId] }), index('team_members_user_idx').on(t.userId)],
 );
+
+// Per-team limits; a null column means "the instance default" (CONTAINR_QUOTA_*).
+export const teamQuotas = sqliteTable('team_quotas', {
+  teamId: text('team_id')
+    .primaryKey()
+    .references(() => teams.id, { onDelete: 'cascade' }),
+  maxProjects: integer('max_projects'),
+  maxServices: integer('max_services'),
+  maxCpu: real('max_cpu'),
+  maxMemoryMb: integer('max_memory_mb'),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+});
