@@ -34,7 +34,8 @@ export default defineConfig({
     // A fresh database per run; the server is the production build.
     command: `rm -rf ${dataDir} && node --import tsx server/index.ts`,
     url: `http://localhost:${port}/healthz`,
-    env: { PORT: String(port), CONTAINR_DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+    // The outbox (no RESEND_API_KEY) is readable by this instance admin: e2e/teams.spec.ts signs in as it.
+    env: { PORT: String(port), CONTAINR_DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'production', CONTAINR_ADMIN_EMAILS: 'admin@containr.test' },
     reuseExistingServer: false,
     timeout: 60_000,
   },

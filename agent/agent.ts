@@ -105,7 +105,10 @@ export function startAgent(options: AgentOptions): Agent {
   const heartbeat = setInterval(() => {
     if (greeted) connection.send('heartbeat', { ts: Date.now() });
   }, heartbeatMs);
-  const periodicInventory = setInterval(() => scheduleInventory(), inventoryMs);
+  const periodicInventory = setInterval(() => {
+    scheduleInventory();
+    streams?.refresh(); // belt and braces: engine events may be missed
+  }, inventoryMs);
 
   function onWelcome(welcome: Welcome) {
     if (welcome.nodeToken) {

@@ -1,18 +1,20 @@
-// Where each container's log stream resumes: the last line the server
-// acknowledged, per container, kept in the agent's state dir so a restarted
+// Where each container's log streams resume: the last line of each stream the
+// server acknowledged, per container, kept in the agent's state dir so a restarted
 // agent neither sends lines twice nor skips any. Written atomically, at most
 // once per `saveEveryMs`, and on close.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { AgentLogger } from './log';
-import { compareCursor, type Cursor } from './log-follower';
+import type { LogStream } from '../sync/events';
+import { compareCursor, type Cursor, type StreamCursors } from './log-follower';
 
 const FILE = 'log-cursors.json';
-const fileSchema = z.record(z.string(), z.object({ tsUs: z.number().int().nonnegative(), seq: z.number().int().nonnegative() }));
+const cursorSchema = z.object({ tsUs: z.number().int().nonnegative(), seq: z.number().int().nonnegative() });
+const fileSchema = z.record(z.string(), z.object({ stdout: cursorSchema.optional(), stderr: cursorSchema.optional() }));
 
 export class LogCursors {
-  private readonly cursors = new Map<string, Cursor>();
+  private readonly cursors = new Map<string, StreamCursors>();
   private timer: NodeJS.Timeout | null = null;
   private dirty = false;
 
@@ -24,15 +26,16 @@ export class LogCursors {
     if (dir) this.load(dir);
   }
 
-  get(containerId: string): Cursor | null {
+  get(containerId: string): StreamCursors | null {
     return this.cursors.get(containerId) ?? null;
   }
 
-  /** Moves a container's cursor forward (never back). */
-  advance(containerId: string, cursor: Cursor): void {
-    const current = this.cursors.get(containerId);
+  /** Moves a container's cursor of one stream forward (never back). */
+  advance(containerId: string, stream: LogStream, cursor: Cursor): void {
+    const cursors = this.cursors.get(containerId) ?? {};
+    const current = cursors[stream];
     if (current && compareCursor(cursor, current) <= 0) return;
-    this.cursors.set(containerId, { tsUs: cursor.tsUs, seq: cursor.seq });
+    this.cursors.set(containerId, { ...cursors, [stream]: { tsUs: cursor.tsUs, seq: cursor.seq } });
     this.changed();
   }
 

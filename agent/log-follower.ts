@@ -1,14 +1,22 @@
-// Follows one container's output: `logs?follow&timestamps&since=<cursor>`,
-// split into lines with the engine's timestamps. Each line is named by
-// (tsUs, seq) — its timestamp in microseconds and its position among the
-// container's lines with the same timestamp — so a follower started again from
-// a cursor skips exactly the lines it already had: the engine's `since` is
-// inclusive, and lines sharing the boundary microsecond come back in the same order.
+// Follows one container's output: `logs?follow&timestamps&since=…`, split
+// into lines with the engine's timestamps. Each line is named by (stream,
+// tsUs, seq) — its timestamp in microseconds and its position among the
+// stream's lines with the same timestamp. Within one stream the engine's
+// timestamps never go back, so a per-stream cursor says exactly which lines
+// were had; across stdout and stderr they may (each stream is timestamped by
+// its own reader before the two are written to one file), so a follower
+// started again asks the engine for a few seconds more than the cursors and
+// skips, stream by stream, what it already had.
 import type Docker from 'dockerode';
 import { MAX_LOG_LINE, type LogStream } from '../sync/events';
 
-/** The last line taken from a container: everything at or before it is skipped. */
+/** The last line taken from one stream of a container: that stream's lines at or before it are skipped. */
 export type Cursor = { tsUs: number; seq: number };
+/** Per stream; a stream without a cursor has had no line taken. */
+export type StreamCursors = Partial<Record<LogStream, Cursor>>;
+
+/** How far the engine may write one stream's line after a later-stamped line of the other. */
+export const STREAM_SKEW_US = 5_000_000;
 
 export type FollowedLine = { stream: LogStream; tsUs: number; seq: number; text: string };
 
@@ -58,30 +66,44 @@ export function parseEngineTimestamp(text: string): number | null {
   return (cachedSeconds - offsetS) * 1e6 + micros;
 }
 
+/** Where the engine should start for these cursors (or `fromUs` when there are none). */
+export function startUs(after: StreamCursors | null, fromUs: number): number {
+  const times = Object.values(after ?? {}).map((c) => c.tsUs);
+  return times.length > 0 ? Math.max(0, Math.min(...times) - STREAM_SKEW_US) : fromUs;
+}
+
 /**
- * Names lines (tsUs, seq) in arrival order and drops those at or before `after`.
- * Lines without a parsable timestamp get their predecessor's.
+ * Names lines (stream, tsUs, seq) in arrival order and drops those at or
+ * before their stream's cursor. A line without a parsable timestamp gets its
+ * stream's previous one.
  */
 export class LineSequencer {
-  private lastTsUs = -1;
-  private seq = 0;
+  private readonly last: Record<LogStream, { tsUs: number; seq: number }> = {
+    stdout: { tsUs: -1, seq: 0 },
+    stderr: { tsUs: -1, seq: 0 },
+  };
+  private readonly after: StreamCursors;
 
-  constructor(private after: Cursor | null) {}
+  constructor(after: StreamCursors | null) {
+    this.after = { ...after };
+  }
 
   next(stream: LogStream, raw: string): FollowedLine | null {
     const space = raw.indexOf(' ');
     const parsed = space > 0 ? parseEngineTimestamp(raw.slice(0, space)) : null;
     const text = parsed === null ? raw : raw.slice(space + 1);
-    const tsUs = Math.max(parsed ?? this.lastTsUs, 0);
-    if (tsUs === this.lastTsUs) this.seq++;
+    const last = this.last[stream];
+    const tsUs = Math.max(parsed ?? last.tsUs, 0);
+    if (tsUs === last.tsUs) last.seq++;
     else {
-      this.lastTsUs = tsUs;
-      this.seq = 0;
+      last.tsUs = tsUs;
+      last.seq = 0;
     }
-    const line = { stream, tsUs, seq: this.seq, text: trimLine(text) };
-    if (this.after) {
-      if (compareCursor(line, this.after) <= 0) return null;
-      this.after = null; // past the boundary: the engine sends in order
+    const line = { stream, tsUs, seq: last.seq, text: trimLine(text) };
+    const cursor = this.after[stream];
+    if (cursor) {
+      if (compareCursor(line, cursor) <= 0) return null;
+      delete this.after[stream]; // past this stream's boundary: its lines come in order
     }
     return line;
   }
@@ -136,16 +158,16 @@ export type Follower = {
 };
 
 /**
- * Follows a container's stdout and stderr from `after` (exclusive), or from
- * `fromUs` when there is no cursor. Lines reach `onLine` in the engine's order.
+ * Follows a container's stdout and stderr after the cursors (exclusive), or
+ * from `fromUs` when there are none. Lines reach `onLine` in the engine's order.
  */
 export async function followLogs(
   docker: Docker,
   containerId: string,
-  opts: { tty: boolean; after: Cursor | null; fromUs: number },
+  opts: { tty: boolean; after: StreamCursors | null; fromUs: number },
   onLine: (line: FollowedLine) => void
 ): Promise<Follower> {
-  const sinceUs = opts.after ? opts.after.tsUs : opts.fromUs;
+  const sinceUs = startUs(opts.after, opts.fromUs);
   const stream = (await docker.getContainer(containerId).logs({
     follow: true,
     stdout: true,

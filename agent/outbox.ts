@@ -120,10 +120,14 @@ export class Outbox<T> {
     let batch = this.batch();
     const reported = this.droppedUnreported;
     let payload = this.o.toPayload(batch, reported);
-    // Escaped control characters or multibyte text can make a batch much larger than its count.
-    while (batch.length > 1 && Buffer.byteLength(JSON.stringify(payload)) > MAX_MESSAGE_BYTES) {
-      batch = batch.slice(0, Math.ceil(batch.length / 2));
-      payload = this.o.toPayload(batch, reported);
+    // Escaped control characters (6 bytes each) or multibyte text can make a batch larger than its
+    // count says; measure only when that could pass the limit.
+    const counted = batch.reduce((n, item) => n + this.o.sizeOf(item), 0);
+    if (counted * 6 > MAX_MESSAGE_BYTES) {
+      while (batch.length > 1 && Buffer.byteLength(JSON.stringify(payload)) > MAX_MESSAGE_BYTES) {
+        batch = batch.slice(0, Math.ceil(batch.length / 2));
+        payload = this.o.toPayload(batch, reported);
+      }
     }
     this.inFlight = true;
     this.o.transport.request(this.o.event, payload, this.o.ackTimeoutMs).then(

@@ -18,7 +18,7 @@ import { DEFAULT_KERNEL_PATHS, type KernelPaths } from './cgroup';
 import { isManaged, isNotFound } from './docker';
 import type { AgentLogger } from './log';
 import { LogCursors } from './log-cursors';
-import { followLogs, type Cursor, type FollowedLine, type Follower } from './log-follower';
+import { followLogs, type FollowedLine, type Follower, type StreamCursors } from './log-follower';
 import { managedLabelFilter, type EngineEvent } from './observe';
 import { Outbox, type Transport } from './outbox';
 import { CpuMeter, openProbe, type Probe } from './stats';
@@ -45,7 +45,7 @@ export type StreamsOptions = {
 export const DEFAULT_STREAMS_OPTIONS: StreamsOptions = {
   logDelayMs: 100,
   statsEveryMs: 1_000,
-  maxLinesPerBatch: 2_000,
+  maxLinesPerBatch: 1_000,
   maxBatchChars: 400_000,
   highWaterLines: 5_000,
   maxBufferedSamples: 100_000,
@@ -88,8 +88,8 @@ type Tracked = {
   starting: boolean;
   /** Its stream ended while it was stopped: nothing more to read until it starts again. */
   drained: boolean;
-  /** The last line queued (ahead of the acknowledged cursor). */
-  readCursor: Cursor | null;
+  /** The last line queued per stream (ahead of the acknowledged cursors). */
+  readCursor: StreamCursors | null;
   queuedLines: number;
   queuedChars: number;
   paused: boolean;
@@ -188,7 +188,7 @@ export function startStreams(deps: {
   }
 
   function onLine(c: Tracked, line: FollowedLine) {
-    c.readCursor = line;
+    c.readCursor = { ...c.readCursor, [line.stream]: { tsUs: line.tsUs, seq: line.seq } };
     c.queuedLines++;
     c.queuedChars += line.text.length;
     logs.push({ c, line });
@@ -200,14 +200,14 @@ export function startStreams(deps: {
   }
 
   function onLinesAcked(items: QueuedLine[]) {
-    const last = new Map<Tracked, FollowedLine>();
+    const last = new Map<Tracked, Partial<Record<FollowedLine['stream'], FollowedLine>>>();
     for (const { c, line } of items) {
       c.queuedLines--;
       c.queuedChars -= line.text.length;
-      last.set(c, line);
+      last.set(c, { ...last.get(c), [line.stream]: line });
     }
-    for (const [c, line] of last) {
-      cursors.advance(c.ref.containerId, line);
+    for (const [c, lines] of last) {
+      for (const line of Object.values(lines)) cursors.advance(c.ref.containerId, line.stream, line);
       if (c.paused && c.queuedLines <= o.highWaterLines / 2 && c.queuedChars <= (o.highWaterLines * 1000) / 2) {
         c.paused = false;
         c.follower?.resume();
@@ -223,7 +223,7 @@ export function startStreams(deps: {
       const follower = await followLogs(
         docker,
         id,
-        { tty: info.Config.Tty, after: c.readCursor ?? cursors.get(id), fromUs: (Date.now() - o.backfillMs) * 1000 },
+        { tty: info.Config.Tty, after: { ...cursors.get(id), ...c.readCursor }, fromUs: (Date.now() - o.backfillMs) * 1000 },
         (line) => onLine(c, line)
       );
       if (closed || tracked.get(id) !== c) return follower.stop();

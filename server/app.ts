@@ -7,15 +7,19 @@ import type { AddressInfo, Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDb } from '../db/client';
+import { startLocalAgent, type AgentHub } from './agents';
 import type { Clock } from './clock';
 import type { Env } from './env';
 import { authenticate, sameOrigin } from './http/context';
 import { createApi } from './http/api';
 import { errorHandler } from './http/errors';
+import { setupLive } from './live';
 import { mountRemix, type RemixMode } from './http/remix';
 import { UpgradeRouter } from './http/upgrade';
 import type { Logger } from './logger';
+import type { ReconcilerOptions } from './reconciler';
 import { createServices, type Services } from './services';
+import { createSyncServer, SYNC_PATH, type SyncOptions, type SyncServer } from './sync';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -25,14 +29,26 @@ export type Containr = {
   io: SocketServer;
   services: Services;
   upgrades: UpgradeRouter;
+  /** The Yjs endpoint; `sync.documents` gives server code the live canvas documents. */
+  sync: SyncServer;
+  /** Node agents on /agent: registry, inventories, task dispatch (also `services.agents`). */
+  agents: AgentHub;
   url: string;
   close(): Promise<void>;
 };
 
-export async function startContainr(opts: { env: Env; logger: Logger; remix: RemixMode; clock?: Clock }): Promise<Containr> {
+export async function startContainr(opts: {
+  env: Env;
+  logger: Logger;
+  remix: RemixMode;
+  clock?: Clock;
+  sync?: Partial<SyncOptions>;
+  /** Reconciler timings (tests shorten them). */
+  deploy?: Partial<ReconcilerOptions>;
+}): Promise<Containr> {
   const { env, logger } = opts;
   const db = openDb(env.dbFile);
-  const services = createServices({ db, env, clock: opts.clock });
+  const services = createServices({ db, env, clock: opts.clock, logger });
 
   const app = express();
   app.disable('x-powered-by');
@@ -40,6 +56,17 @@ export async function startContainr(opts: { env: Env; logger: Logger; remix: Rem
   const upgrades = new UpgradeRouter(server);
   // destroyUpgrade: false, or socket.io kills every other WebSocket upgrade after 1 s.
   const io = new SocketServer(server, { destroyUpgrade: false, serveClient: false, maxHttpBufferSize: 1e6 });
+  const sync = createSyncServer({ services, logger, options: opts.sync });
+  upgrades.add(SYNC_PATH, sync.handleUpgrade);
+  services.agents.attach(io.of('/agent'), logger.child({ module: 'agents' }));
+  services.telemetry.attach(io);
+  let listeningPort = env.port;
+  services.deploy.attach({
+    documents: sync.documents,
+    live: setupLive({ io, services, logger }),
+    publicPort: () => listeningPort,
+    options: opts.deploy,
+  });
 
   app.get('/healthz', (_req, res) => {
     db.$client.prepare('select 1').get();
@@ -47,9 +74,12 @@ export async function startContainr(opts: { env: Env; logger: Logger; remix: Rem
   });
   app.use(sameOrigin);
   app.use(authenticate(services));
+  app.get('/metrics', services.telemetry.prometheus);
   app.use('/api', createApi(services));
   const remix = await mountRemix(app, server, services, opts.remix, ROOT);
   app.use(errorHandler(logger));
+  // Last: service hosts (<service>-<env>.<slug>.localhost) go to the router before any listener sees them.
+  services.deploy.router.intercept(server);
 
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
@@ -62,7 +92,11 @@ export async function startContainr(opts: { env: Env; logger: Logger; remix: Rem
     server.listen(env.port, env.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  listeningPort = port;
   const url = `http://localhost:${port}`;
+  services.links.setListening(url);
+  const localAgent = env.localAgent ? startLocalAgent({ hub: services.agents, env, port, logger }) : null;
+  services.deploy.start();
 
   let closing: Promise<void> | undefined;
   async function close() {
@@ -71,14 +105,22 @@ export async function startContainr(opts: { env: Env; logger: Logger; remix: Rem
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => sockets.forEach((s) => s.destroy()), 5_000);
+      // Stops the reconciler's steps; closing the hub settles the tasks they still wait on.
+      const deployClosed = services.deploy.close();
+      await localAgent?.close();
+      await services.agents.close();
+      await deployClosed;
       io.disconnectSockets(true);
+      // Before the database closes: it writes the documents' final snapshots.
+      await sync.close();
       await remix.close();
       await drained;
       clearTimeout(timer);
+      await services.telemetry.close();
       db.$client.close();
     })();
     return closing;
   }
 
-  return { server, io, services, upgrades, url, close };
+  return { server, io, services, upgrades, sync, agents: services.agents, url, close };
 }

@@ -18,6 +18,37 @@ const schema = z.object({
   CONTAINR_LOGIN_WINDOW_S: z.coerce.number().int().min(1).default(900),
   RESEND_API_KEY: z.string().min(1).optional(),
   CONTAINR_MAIL_FROM: z.string().min(3).default('Containr <containr@localhost>'),
+  // The Resend API's address; tests point it at a local stand-in.
+  RESEND_BASE_URL: z.url().optional(),
+  // Comma-separated; when unset, the first account created is the instance admin.
+  CONTAINR_ADMIN_EMAILS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)),
+  CONTAINR_QUOTA_MAX_PROJECTS: z.coerce.number().int().min(1).default(50),
+  CONTAINR_QUOTA_MAX_SERVICES: z.coerce.number().int().min(1).default(200),
+  CONTAINR_QUOTA_MAX_CPU: z.coerce.number().positive().default(32),
+  CONTAINR_QUOTA_MAX_MEMORY_MB: z.coerce.number().int().min(1).default(65536),
+  // 'none' serves the API and sockets without the Remix UI (tests and benchmarks that run the real process).
+  CONTAINR_UI: z.enum(['remix', 'none']).default('remix'),
+  // The built-in agent driving this machine's Docker engine as the shared node 'local'; off in tests by default.
+  CONTAINR_LOCAL_AGENT: z.enum(['true', 'false']).optional(),
+  // Encrypts secrets at rest: base64 of 32 random bytes. Unset: a key file generated in the data dir.
+  CONTAINR_SECRET_KEY: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || Buffer.from(v.trim(), 'base64').length === 32, 'must be the base64 encoding of 32 random bytes'),
+  // The reconciler looks at every environment at least this often (drift correction).
+  CONTAINR_RESYNC_S: z.coerce.number().positive().max(30).default(30),
+  // After a restart, how long agents get to reconnect before their services are planned.
+  CONTAINR_AGENT_GRACE_S: z.coerce.number().min(0).max(120).default(5),
+  // Deployed services answer at http://<service>-<environment>.<project-slug>.<domain>.
+  CONTAINR_ROUTER_DOMAIN: z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, 'a lowercase domain name').default('localhost'),
+  // Container logs are kept per service for this many days, and at most this many MB (the oldest go first).
+  CONTAINR_LOG_RETENTION_DAYS: z.coerce.number().positive().max(3650).default(7),
+  CONTAINR_LOG_MAX_MB_PER_SERVICE: z.coerce.number().positive().max(1_000_000).default(50),
+  // A bearer token for Prometheus to scrape GET /metrics with (an instance admin's API token works too).
+  CONTAINR_METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
 });
 
 export type Env = {
@@ -32,6 +63,15 @@ export type Env = {
   login: { maxFailures: number; windowMs: number };
   resendApiKey: string | undefined;
   mailFrom: string;
+  resendBaseUrl: string | undefined;
+  adminEmails: string[];
+  quotaDefaults: { maxProjects: number; maxServices: number; maxCpu: number; maxMemoryMb: number };
+  ui: 'remix' | 'none';
+  localAgent: boolean;
+  secretKey: Buffer | undefined;
+  reconcile: { resyncMs: number; startupGraceMs: number };
+  routerDomain: string;
+  telemetry: { logRetentionDays: number; logMaxMbPerService: number; metricsToken: string | undefined };
 };
 
 export class EnvError extends Error {
@@ -62,5 +102,23 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     login: { maxFailures: e.CONTAINR_LOGIN_MAX_FAILURES, windowMs: e.CONTAINR_LOGIN_WINDOW_S * 1000 },
     resendApiKey: e.RESEND_API_KEY,
     mailFrom: e.CONTAINR_MAIL_FROM,
+    resendBaseUrl: e.RESEND_BASE_URL,
+    adminEmails: e.CONTAINR_ADMIN_EMAILS,
+    quotaDefaults: {
+      maxProjects: e.CONTAINR_QUOTA_MAX_PROJECTS,
+      maxServices: e.CONTAINR_QUOTA_MAX_SERVICES,
+      maxCpu: e.CONTAINR_QUOTA_MAX_CPU,
+      maxMemoryMb: e.CONTAINR_QUOTA_MAX_MEMORY_MB,
+    },
+    ui: e.CONTAINR_UI,
+    localAgent: (e.CONTAINR_LOCAL_AGENT ?? (e.NODE_ENV === 'test' ? 'false' : 'true')) === 'true',
+    secretKey: e.CONTAINR_SECRET_KEY ? Buffer.from(e.CONTAINR_SECRET_KEY.trim(), 'base64') : undefined,
+    reconcile: { resyncMs: e.CONTAINR_RESYNC_S * 1000, startupGraceMs: e.CONTAINR_AGENT_GRACE_S * 1000 },
+    routerDomain: e.CONTAINR_ROUTER_DOMAIN,
+    telemetry: {
+      logRetentionDays: e.CONTAINR_LOG_RETENTION_DAYS,
+      logMaxMbPerService: e.CONTAINR_LOG_MAX_MB_PER_SERVICE,
+      metricsToken: e.CONTAINR_METRICS_TOKEN,
+    },
   };
 }

@@ -8,7 +8,8 @@ async function main() {
   const dev = process.argv.includes('--dev');
   const env = parseEnv({ ...process.env, NODE_ENV: dev ? 'development' : process.env.NODE_ENV });
   const logger = createLogger(env.logLevel, dev);
-  const containr = await startContainr({ env, logger, remix: dev ? 'development' : 'production' });
+  const remix = env.ui === 'none' ? 'none' : dev ? 'development' : 'production';
+  const containr = await startContainr({ env, logger, remix });
   logger.info({ url: containr.url, dataDir: env.dataDir }, 'containr is listening');
 
   let stopping = false;

@@ -1,25 +1,110 @@
 // Wires the domain services together. Everything is passed in, nothing is a
 // module-level singleton, so tests build their own with a temp database.
 import type { Db } from '../db/client';
+import { createAgentHub } from './agents/hub';
+import { createAuditReader } from './audit/reader';
 import { createAudit, type Actor } from './audit/service';
+import { createAccount } from './auth/account';
+import { createEmailTokens } from './auth/email-tokens';
+import { createInstanceAdmin } from './auth/instance-admin';
 import { createLucia } from './auth/lucia';
 import { createAuth, type Viewer } from './auth/service';
 import { LoginThrottle } from './auth/throttle';
 import { createTokens } from './auth/tokens';
 import { systemClock, type Clock } from './clock';
 import type { Env } from './env';
+import { createLogger, type Logger } from './logger';
+import { createLinks } from './mail/links';
+import { createMailer } from './mail/mailer';
+import { createTelemetry } from './metrics/telemetry';
 import { createProjects } from './projects/service';
+import { createDeploy } from './reconciler';
+import { loadSecretKey } from './secrets/key';
+import { createSecrets } from './secrets/service';
+import { createInvites } from './teams/invites';
+import { createProjectAccess } from './teams/project-access';
+import { createQuotas } from './teams/quotas';
 import { createTeams } from './teams/service';
 
-export function createServices({ db, env, clock = systemClock }: { db: Db; env: Env; clock?: Clock }) {
+export function createServices({
+  db,
+  env,
+  clock = systemClock,
+  logger = createLogger('silent', false),
+}: {
+  db: Db;
+  env: Env;
+  clock?: Clock;
+  logger?: Logger;
+}) {
   const audit = createAudit(db, clock);
-  const teams = createTeams(db, clock);
+  const teams = createTeams(db, clock, audit);
+  const quotas = createQuotas(db, env.quotaDefaults, audit, clock);
+  const links = createLinks(env);
+  const mailer = createMailer({ env, db, logger, clock });
+  const instanceAdmin = createInstanceAdmin(db, env.adminEmails);
   const tokens = createTokens(db, audit, clock);
   const lucia = createLucia(db, env.secureCookies);
   const throttle = new LoginThrottle(env.login.maxFailures, env.login.windowMs, clock);
-  const auth = createAuth({ db, lucia, throttle, tokens, teams, audit, clock });
-  const projects = createProjects(db, audit, teams, clock);
-  return { db, env, clock, audit, teams, tokens, auth, projects };
+  // At most 5 account mails of one kind to one address per hour (see account.ts).
+  const mailThrottle = new LoginThrottle(5, 60 * 60 * 1000, clock);
+  const account = createAccount({ db, lucia, mailer, links, audit, clock, tokens: createEmailTokens(db, clock), mailThrottle });
+  const auth = createAuth({ db, lucia, throttle, tokens, teams, audit, clock, account });
+  const projects = createProjects(db, audit, teams, clock, quotas);
+  const invites = createInvites({ db, audit, teams, mailer, links, logger, clock });
+  const projectAccess = createProjectAccess(db, audit, projects, clock);
+  const auditReader = createAuditReader({ db, audit, teams, projects });
+  const secrets = createSecrets({
+    db,
+    audit,
+    clock,
+    projects,
+    key: loadSecretKey({ fromEnv: env.secretKey, dataDir: env.dataDir }),
+    usedBy: (environmentId, name) => deploy.commits.secretUsers(environmentId, name),
+  });
+  // Sockets attach in app.ts; until then the hub serves the registry and join tokens.
+  // Logs and metrics from agents; app.ts attaches /live and starts its maintenance job.
+  const telemetry = createTelemetry({
+    db,
+    env,
+    clock,
+    logger,
+    projects,
+    isInstanceAdmin: (userId) => instanceAdmin.is(userId),
+    nodes: () => agents.nodes(),
+  });
+  const agents = createAgentHub({
+    db,
+    audit,
+    teams,
+    clock,
+    isInstanceAdmin: (userId) => instanceAdmin.is(userId),
+    telemetry: telemetry.sink,
+  });
+  // Commits, the reconciler and the router; app.ts attaches the live documents and /live, then starts it.
+  const deploy = createDeploy({ db, env, clock, audit, projects, secrets, hub: agents, logger });
+  return {
+    db,
+    env,
+    clock,
+    audit,
+    teams,
+    tokens,
+    auth,
+    projects,
+    account,
+    invites,
+    quotas,
+    projectAccess,
+    auditReader,
+    mailer,
+    links,
+    instanceAdmin,
+    agents,
+    telemetry,
+    secrets,
+    deploy,
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -13,7 +13,31 @@ export const LABELS = {
   replica: 'containr.replica',
   /** Hash of the resolved container spec; a different hash means "replace". */
   specHash: 'containr.spec-hash',
+  /** Requested CPUs and memory (MB): what scheduling counts as taken on a node. */
+  cpu: 'containr.cpu',
+  memoryMb: 'containr.memory-mb',
+  /** When the reconciler made the container (epoch ms): of two for one replica, the newest stays. */
+  createdAt: 'containr.created-at',
 } as const;
+
+// ── Agent connection: `auth: { token }`, refusals, the welcome ─────────────
+/** Token kinds, told apart by prefix: a one-use join token, or a node's own token. */
+export const AGENT_TOKEN_PREFIX = { join: 'cjoin', node: 'cnode' } as const;
+
+/** The `message` of a `connect_error` when /agent refuses a connection. */
+export const AGENT_CONNECT_ERRORS = ['NOT_AUTHENTICATED', 'TOKEN_USED', 'TOKEN_REVOKED', 'TOKEN_EXPIRED'] as const;
+export type AgentConnectError = (typeof AGENT_CONNECT_ERRORS)[number];
+
+/** `reason` of a refused acknowledgement on /agent (`hello`, `task`; `UNAVAILABLE`: telemetry the server could not store now, send it again). */
+export const AGENT_ACK_REASONS = ['INVALID_MESSAGE', 'FORBIDDEN', 'UNAVAILABLE'] as const;
+export type AgentAckReason = (typeof AGENT_ACK_REASONS)[number];
+
+/**
+ * Server → agent, first message on every connection: the node id its token
+ * belongs to, and after a join, the node token to use from then on.
+ */
+export const welcomeSchema = z.object({ nodeId: z.string().min(1).max(64), nodeToken: z.string().min(1).max(256).optional() });
+export type Welcome = z.infer<typeof welcomeSchema>;
 
 // ── Agent → server ──────────────────────────────────────────────────────────
 export const helloSchema = z.object({
@@ -47,6 +71,7 @@ export const inventorySchema = z.object({ containers: z.array(observedContainerS
 export type Inventory = z.infer<typeof inventorySchema>;
 
 export const heartbeatSchema = z.object({ ts: z.number() });
+export type Heartbeat = z.infer<typeof heartbeatSchema>;
 
 // ── Tasks: server → agent, acknowledged, re-sent until a result arrives ────
 const labelsSchema = z.record(z.string(), z.string());
@@ -115,3 +140,187 @@ export const serviceStatusSchema = z.object({
   nodes: z.array(z.string()),
 });
 export type ServiceStatus = z.infer<typeof serviceStatusSchema>;
+
+/** `status`: the services of one subscribed environment, sent whenever any of them changes. */
+export const liveStatusSchema = z.object({ environmentId: z.string(), services: z.array(serviceStatusSchema) });
+export type LiveStatus = z.infer<typeof liveStatusSchema>;
+
+export const DEPLOYMENT_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+
+/**
+ * `deployment`: a deployment changed status, or the reconciler recorded a step (`event`).
+ * Steps taken outside a deployment (drift correction) have `deploymentId: null`.
+ */
+export const liveDeploymentSchema = z.object({
+  environmentId: z.string(),
+  deploymentId: z.string().nullable(),
+  status: z.enum(DEPLOYMENT_STATUSES).optional(),
+  reason: z.string().nullable().optional(),
+  event: z
+    .object({
+      id: z.number(),
+      deploymentId: z.string().nullable(),
+      serviceId: z.string().nullable(),
+      type: z.string(),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()).nullable(),
+      createdAt: z.union([z.string(), z.date()]),
+    })
+    .optional(),
+});
+export type LiveDeployment = z.infer<typeof liveDeploymentSchema>;
+
+/** Why a `subscribe` was refused. */
+export const LIVE_REFUSALS = ['INVALID_MESSAGE', 'NOT_AUTHENTICATED', 'NOT_FOUND', 'FORBIDDEN'] as const;
+export type LiveRefusal = (typeof LIVE_REFUSALS)[number];
+
+// ── Telemetry: agent → server `logs`, `stats`, `event` (batches, acknowledged) ─
+// Each message is one batch and is acknowledged with an Ack once the server has
+// stored it; the agent re-sends what was not acknowledged, and the server drops
+// what it already has, so a batch counts once however often it arrives.
+
+/** Longest text of one log line, in characters; the agent cuts longer ones (the engine already splits at 16 KiB). */
+export const MAX_LOG_LINE = 16_384;
+export const LOG_STREAMS = ['stdout', 'stderr'] as const;
+export type LogStream = (typeof LOG_STREAMS)[number];
+
+/** Which container a batch entry is about: its id and what its labels say. */
+export const containerRefSchema = z.object({
+  containerId: z.string().min(1).max(128),
+  /** containr.node: the server ignores entries whose node is not the sender. */
+  nodeId: z.string().min(1).max(64),
+  projectId: z.string().min(1).max(64),
+  environmentId: z.string().min(1).max(64),
+  serviceId: z.string().min(1).max(64),
+  deploymentId: z.string().max(64).nullable(),
+});
+export type ContainerRef = z.infer<typeof containerRefSchema>;
+
+export const agentLogLineSchema = z.object({
+  stream: z.enum(LOG_STREAMS),
+  /** The engine's timestamp of the line, epoch microseconds. */
+  tsUs: z.number().int().nonnegative(),
+  /**
+   * 0, 1, 2… among the lines of this container and stream with the same `tsUs`:
+   * (stream, tsUs, seq) names a line once. Within a stream, lines come in
+   * (tsUs, seq) order; across stdout and stderr the engine may write them slightly out of time order.
+   */
+  seq: z.number().int().nonnegative(),
+  text: z.string().max(MAX_LOG_LINE),
+});
+export type AgentLogLine = z.infer<typeof agentLogLineSchema>;
+
+/** `logs`: lines per container, in the order the engine wrote them. */
+export const agentLogsSchema = z.object({
+  containers: z.array(containerRefSchema.extend({ lines: z.array(agentLogLineSchema).min(1).max(10_000) })).max(1_000),
+});
+export type AgentLogs = z.infer<typeof agentLogsSchema>;
+
+/**
+ * One reading of one container. CPU is a percentage of one core (100 = one full
+ * core busy; 2 busy cores = 200), averaged since the container's previous sample.
+ * Network and block figures are cumulative bytes since the container started.
+ */
+export const containerSampleSchema = containerRefSchema.extend({
+  /** When the agent read it, epoch ms. */
+  ts: z.number().int().nonnegative(),
+  cpuPercent: z.number().nonnegative(),
+  /** Usage minus inactive file cache (what `docker stats` shows). */
+  memoryBytes: z.number().int().nonnegative(),
+  /** null: no limit (the node's memory applies). */
+  memoryLimitBytes: z.number().int().positive().nullable(),
+  netRxBytes: z.number().int().nonnegative(),
+  netTxBytes: z.number().int().nonnegative(),
+  blockReadBytes: z.number().int().nonnegative(),
+  blockWriteBytes: z.number().int().nonnegative(),
+});
+export type ContainerSample = z.infer<typeof containerSampleSchema>;
+
+/** `stats`: the samples of one or more ticks; `dropped` counts samples the agent discarded while the server was unreachable. */
+export const agentStatsSchema = z.object({
+  samples: z.array(containerSampleSchema).max(20_000),
+  dropped: z.number().int().nonnegative().optional(),
+});
+export type AgentStats = z.infer<typeof agentStatsSchema>;
+
+export const CONTAINER_EVENT_TYPES = ['start', 'die', 'oom', 'health'] as const;
+export type ContainerEventType = (typeof CONTAINER_EVENT_TYPES)[number];
+
+export const containerEventSchema = containerRefSchema.extend({
+  ts: z.number().int().nonnegative(),
+  type: z.enum(CONTAINER_EVENT_TYPES),
+  /** `die`: the exit code. */
+  exitCode: z.number().int().nullable().optional(),
+  /** `health`: the new health status. */
+  health: z.enum(['starting', 'healthy', 'unhealthy']).optional(),
+});
+export type ContainerEvent = z.infer<typeof containerEventSchema>;
+
+/** `event`: engine events about managed containers. */
+export const agentEventsSchema = z.object({
+  events: z.array(containerEventSchema).max(1_000),
+  dropped: z.number().int().nonnegative().optional(),
+});
+export type AgentEvents = z.infer<typeof agentEventsSchema>;
+
+// ── /live telemetry: `logs`, `metrics`, `events` to the room of an environment ─
+// At most one message of each kind per room per tick, however many lines or samples arrived.
+
+/** `system` lines are written by Containr (a container exited, was OOM-killed…), not by the container. */
+export const LOG_LINE_STREAMS = ['stdout', 'stderr', 'system'] as const;
+
+export const logLineSchema = z.object({
+  /** The stored line's id: the same in the history API, so a client can merge both. */
+  id: z.number().int(),
+  serviceId: z.string(),
+  deploymentId: z.string().nullable(),
+  containerId: z.string(),
+  stream: z.enum(LOG_LINE_STREAMS),
+  /** Epoch ms (the engine's timestamp). */
+  ts: z.number(),
+  text: z.string(),
+});
+export type LogLine = z.infer<typeof logLineSchema>;
+
+export const liveLogsSchema = z.object({
+  environmentId: z.string(),
+  /** Oldest first within each container. */
+  lines: z.array(logLineSchema),
+  /** Lines of this tick not sent live (a flood over the per-tick cap); they are stored, ask the history API. */
+  skipped: z.number().int().nonnegative(),
+});
+export type LiveLogs = z.infer<typeof liveLogsSchema>;
+
+/** A service's containers added up (CPU: percent of one core; rates: bytes per second). */
+export const serviceMetricsSchema = z.object({
+  serviceId: z.string(),
+  /** Epoch ms of the newest sample counted. */
+  ts: z.number(),
+  /** Containers with a recent sample. */
+  containers: z.number().int(),
+  cpuPercent: z.number(),
+  memoryBytes: z.number(),
+  /** null when a container has no memory limit. */
+  memoryLimitBytes: z.number().nullable(),
+  netRxBytesPerS: z.number(),
+  netTxBytesPerS: z.number(),
+  blockReadBytesPerS: z.number(),
+  blockWriteBytesPerS: z.number(),
+});
+export type ServiceMetrics = z.infer<typeof serviceMetricsSchema>;
+
+export const liveMetricsSchema = z.object({ environmentId: z.string(), services: z.array(serviceMetricsSchema) });
+export type LiveMetrics = z.infer<typeof liveMetricsSchema>;
+
+export const liveContainerEventSchema = z.object({
+  serviceId: z.string(),
+  deploymentId: z.string().nullable(),
+  containerId: z.string(),
+  ts: z.number(),
+  type: z.enum(CONTAINER_EVENT_TYPES),
+  exitCode: z.number().int().nullable().optional(),
+  health: z.enum(['starting', 'healthy', 'unhealthy']).optional(),
+});
+/** `events`: engine events of the environment's containers (also written to the logs as `system` lines). */
+export const liveEventsSchema = z.object({ environmentId: z.string(), events: z.array(liveContainerEventSchema) });
+export type LiveEvents = z.infer<typeof liveEventsSchema>;

@@ -1,35 +1,36 @@
-import { type LoaderFunctionArgs } from '@remix-run/node';
+import { type LinksFunction, type LoaderFunctionArgs } from '@remix-run/node';
 import { useLoaderData } from '@remix-run/react';
+import xyflowStyles from '@xyflow/react/dist/style.css?url';
 import { orRespond, requireViewer } from '~/lib/auth.server';
+import { Canvas } from '~/components/canvas/canvas';
+import { panelStyles } from '~/components/service-panel';
+import canvasStyles from '~/styles/canvas.css?url';
+// Loader-only: the Remix bundle keeps its own copy of this pure module, and it never reaches the browser.
+import { can } from '../../server/auth/permissions';
+
+export const links: LinksFunction = () => [
+  { rel: 'stylesheet', href: xyflowStyles },
+  { rel: 'stylesheet', href: panelStyles },
+  { rel: 'stylesheet', href: canvasStyles },
+];
 
 export function loader({ request, context, params }: LoaderFunctionArgs) {
-  const { actor } = requireViewer(context, request);
+  const { viewer, actor } = requireViewer(context, request);
   const { environment, project, role } = orRespond(() =>
     context.services.projects.environmentAccess(actor, params.environmentId ?? '', 'environment:read'),
   );
   if (project.id !== params.projectId) throw new Response('Not found', { status: 404 });
-  return { environment, role };
+  return {
+    environment: { id: environment.id, name: environment.name },
+    role,
+    readOnly: !can(role, 'canvas:edit'),
+    user: { id: viewer.user.id, name: viewer.user.name },
+  };
 }
 
 export default function EnvironmentCanvas() {
-  const { environment, role } = useLoaderData<typeof loader>();
+  const { environment, readOnly, user } = useLoaderData<typeof loader>();
   return (
-    <section className="canvas-area" data-testid="canvas" aria-label={`Canvas of ${environment.name}`}>
-      <div className="canvas-empty">
-        <div className="card">
-          <div className="card-body stack">
-            <div className="empty-icon" style={{ margin: '0 auto' }}>
-              ＋
-            </div>
-            <h2>{environment.name} is empty</h2>
-            <p className="muted">
-              {role === 'viewer'
-                ? 'Nothing is deployed here yet.'
-                : 'Services, databases and volumes you add will appear on this canvas.'}
-            </p>
-          </div>
-        </div>
-      </div>
-    </section>
+    <Canvas key={environment.id} environmentId={environment.id} environmentName={environment.name} user={user} readOnly={readOnly} />
   );
 }

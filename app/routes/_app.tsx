@@ -1,5 +1,6 @@
 import { type LoaderFunctionArgs } from '@remix-run/node';
-import { Form, Link, Outlet, useLoaderData, useRouteLoaderData } from '@remix-run/react';
+import { Form, Link, Outlet, useLoaderData, useLocation, useRouteLoaderData } from '@remix-run/react';
+import { useEffect } from 'react';
 import { requireViewer } from '~/lib/auth.server';
 import { currentTeam } from '~/lib/team.server';
 import { Avatar, BrandMark } from '~/components/ui';
@@ -8,13 +9,31 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { viewer } = requireViewer(context, request);
   const teams = context.services.teams.listForUser(viewer.user.id);
   const team = await currentTeam(request, teams);
-  return { user: viewer.user, teams, team };
+  return { user: viewer.user, teams, team, instanceAdmin: context.services.instanceAdmin.is(viewer.user.id) };
 }
 
 export const useAppData = () => useRouteLoaderData<typeof loader>('routes/_app');
 
+/** Closes the header's <details> menus after a navigation and on a click outside them. */
+function useMenusCloseThemselves() {
+  const location = useLocation();
+  useEffect(() => {
+    document.querySelectorAll('details.menu[open]').forEach((menu) => menu.removeAttribute('open'));
+  }, [location]);
+  useEffect(() => {
+    const onPointerDown = (event: PointerEvent) => {
+      document.querySelectorAll('details.menu[open]').forEach((menu) => {
+        if (!menu.contains(event.target as Node)) menu.removeAttribute('open');
+      });
+    };
+    document.addEventListener('pointerdown', onPointerDown);
+    return () => document.removeEventListener('pointerdown', onPointerDown);
+  }, []);
+}
+
 export default function AppLayout() {
-  const { user, teams, team } = useLoaderData<typeof loader>();
+  const { user, teams, team, instanceAdmin } = useLoaderData<typeof loader>();
+  useMenusCloseThemselves();
   return (
     <div className="shell">
       <header className="topbar">
@@ -39,6 +58,15 @@ export default function AppLayout() {
                 </button>
               </Form>
             ))}
+            <div className="menu-sep" />
+            {team ? (
+              <Link className="menu-item" to={`/teams/${team.id}/members`}>
+                Members of {team.name}
+              </Link>
+            ) : null}
+            <Link className="menu-item" to="/teams/new">
+              New team…
+            </Link>
           </div>
         </details>
         <div className="spacer" />
@@ -57,9 +85,20 @@ export default function AppLayout() {
             <Link className="menu-item" to="/projects">
               Projects
             </Link>
+            <Link className="menu-item" to="/settings/account">
+              Account
+            </Link>
             <Link className="menu-item" to="/settings/tokens">
               API tokens
             </Link>
+            <Link className="menu-item" to="/audit">
+              Audit log
+            </Link>
+            {instanceAdmin ? (
+              <Link className="menu-item" to="/outbox">
+                Outbox
+              </Link>
+            ) : null}
             <div className="menu-sep" />
             <Form method="post" action="/logout">
               <button className="menu-item" type="submit">

@@ -46,6 +46,10 @@ export default function Login() {
               <div className="alert" role="alert">
                 {errors.form}
               </div>
+            ) : params.get('reset') ? (
+              <div className="notice" role="status">
+                Your password was changed. Log in with the new one.
+              </div>
             ) : null}
             <input type="hidden" name="next" value={params.get('next') ?? ''} />
             <Field label="Email" name="email" type="email" autoComplete="email" autoFocus error={errors.email} />
@@ -56,7 +60,10 @@ export default function Login() {
           </Form>
         </div>
         <p className="auth-foot">
-          New here? <Link to="/signup">Create an account</Link>
+          <Link to="/reset">Forgot your password?</Link>
+        </p>
+        <p className="auth-foot" style={{ marginTop: 8 }}>
+          New here? <Link to={params.get('next') ? `/signup?next=${encodeURIComponent(params.get('next') ?? '')}` : '/signup'}>Create an account</Link>
         </p>
       </div>
     </main>

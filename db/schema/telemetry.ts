@@ -37,14 +37,20 @@ export const logUsage = sqliteTable(
   (t) => [primaryKey({ columns: [t.environmentId, t.serviceId] })],
 );
 
-// The last line stored per container, as the agent names it (engine timestamp
-// in µs, position among equal timestamps): anything at or before it is a repeat.
-export const logCursors = sqliteTable('log_cursors', {
-  containerId: text('container_id').primaryKey(),
-  tsUs: integer('ts_us').notNull(),
-  seq: integer('seq').notNull(),
-  updatedAt: integer('updated_at').notNull(),
-});
+// The last line stored per container and stream, as the agent names it
+// (engine timestamp in µs, position among equal timestamps): a line of that
+// stream at or before it is a repeat.
+export const logCursors = sqliteTable(
+  'log_cursors',
+  {
+    containerId: text('container_id').notNull(),
+    stream: text('stream', { enum: ['stdout', 'stderr'] }).notNull(),
+    tsUs: integer('ts_us').notNull(),
+    seq: integer('seq').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.containerId, t.stream] })],
+);
 
 // Containers that reported samples, with what their labels said; samples refer
 // to them by a small integer key to keep a row at a few dozen bytes.

@@ -4,7 +4,11 @@
 // token, never from what it says.
 import type { Namespace, Socket } from 'socket.io';
 import type { Db } from '../../db/client';
+import type { z } from 'zod';
 import {
+  agentEventsSchema,
+  agentLogsSchema,
+  agentStatsSchema,
   heartbeatSchema,
   helloSchema,
   inventorySchema,
@@ -25,7 +29,16 @@ import type { Logger } from '../logger';
 import type { Teams } from '../teams/service';
 import { createNodeAccess } from './access';
 import { createNodeStore, type NodeRow } from './store';
-import type { AgentHub, DispatchResult, HubCounters, HubEvent, NodeInfo, UndeliveredReason } from './types';
+import type {
+  AgentHub,
+  DispatchResult,
+  HubCounters,
+  HubEvent,
+  NodeInfo,
+  TelemetrySender,
+  TelemetrySink,
+  UndeliveredReason,
+} from './types';
 
 export type HubOptions = {
   /** A node without a heartbeat for this long is lost. */
@@ -77,6 +90,8 @@ export function createAgentHub(deps: {
   clock: Clock;
   /** Instance admins may add shared nodes (no team). */
   isInstanceAdmin: (userId: string) => boolean;
+  /** Receives agents' logs, stats and events; without one they are acknowledged and dropped. */
+  telemetry?: TelemetrySink;
   options?: Partial<HubOptions>;
 }): AgentHub & { attach(namespace: Namespace, logger: Logger): void } {
   const { audit, clock } = deps;
@@ -322,6 +337,28 @@ export function createAgentHub(deps: {
       const p = pending.get(key(node.row.id, result.data.id));
       if (p) settle(p, result.data);
     });
+
+    // Telemetry: parsed here like every agent message, handled by the sink, acknowledged once stored.
+    const telemetry = <T>(event: string, schema: z.ZodType<T>, handle: ((sender: TelemetrySender, batch: T) => void) | undefined) =>
+      socket.on(event, (payload: unknown, ack: unknown) => {
+        const parsed = schema.safeParse(payload);
+        if (!parsed.success) {
+          malformed(event, parsed.error.issues.slice(0, 5));
+          return reply(ack, { ok: false, reason: 'INVALID_MESSAGE' });
+        }
+        if (!current() || !node.greeted) return reply(ack, { ok: false, reason: 'FORBIDDEN' });
+        try {
+          handle?.({ nodeId: node.row.id, teamId: node.row.teamId }, parsed.data);
+          reply(ack, { ok: true });
+        } catch (error) {
+          log?.error({ err: error, nodeId: node.row.id, event }, 'cannot store telemetry; the agent will send it again');
+          reply(ack, { ok: false, reason: 'UNAVAILABLE' });
+        }
+      });
+    const sink = deps.telemetry;
+    telemetry('logs', agentLogsSchema, sink && ((sender, batch) => sink.logs(sender, batch)));
+    telemetry('stats', agentStatsSchema, sink && ((sender, batch) => sink.stats(sender, batch)));
+    telemetry('event', agentEventsSchema, sink && ((sender, batch) => sink.events(sender, batch)));
 
     socket.onAny((event: string) => {
       if (!KNOWN_EVENTS.has(event)) malformed(String(event).slice(0, 64), 'unknown event');

@@ -32,7 +32,8 @@ export function startLocalAgent(opts: {
     server: loopbackUrl(opts.env.host, opts.port),
     token: identity.token,
     name: LOCAL_NODE_NAME,
-    stateDir: null,
+    // Its identity is the file above; the state dir keeps its log cursors across restarts.
+    stateDir: join(opts.env.dataDir, 'local-agent'),
     logger,
     onFatal: (reason) => logger.error({ reason }, 'the local agent was refused; it stays off until the next start'),
   });

@@ -1,6 +1,6 @@
 // The hub's public shape: what the reconciler, the API and the UI loaders use.
 import type { NodeStatus } from '../../db/schema';
-import type { ObservedContainer, Task, TaskResult } from '../../sync/events';
+import type { AgentEvents, AgentLogs, AgentStats, ObservedContainer, Task, TaskResult } from '../../sync/events';
 import type { Actor } from '../audit/service';
 
 export type NodeInfo = {
@@ -74,4 +74,18 @@ export type AgentHub = {
 
   counters(): HubCounters;
   close(): Promise<void>;
+};
+
+/** The node a telemetry batch came from (known from its token, not from what it says). */
+export type TelemetrySender = { nodeId: string; teamId: string | null };
+
+/**
+ * Where the hub hands agents' `logs`, `stats` and `event` batches once they
+ * pass the schema. A handler that throws makes the hub answer UNAVAILABLE, and
+ * the agent sends the batch again.
+ */
+export type TelemetrySink = {
+  logs(sender: TelemetrySender, batch: AgentLogs): void;
+  stats(sender: TelemetrySender, batch: AgentStats): void;
+  events(sender: TelemetrySender, batch: AgentEvents): void;
 };

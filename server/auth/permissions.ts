@@ -5,9 +5,25 @@ import type { Role } from '../../db/schema';
 const ALL: readonly Role[] = ['owner', 'admin', 'developer', 'viewer'];
 const EDITORS: readonly Role[] = ['owner', 'admin', 'developer'];
 const ADMINS: readonly Role[] = ['owner', 'admin'];
+const OWNERS: readonly Role[] = ['owner'];
 
 export const PERMISSIONS = {
   'team:read': ALL,
+  'team:update': ADMINS,
+  'team:delete': OWNERS,
+  'team:transfer': OWNERS,
+  'member:read': ALL,
+  'member:invite': ADMINS,
+  'member:update-role': ADMINS,
+  'member:remove': ADMINS,
+  // Changing an owner's role, removing an owner, inviting or promoting to owner.
+  'member:manage-owners': OWNERS,
+  // See projects restricted to other members (project_members), and set those restrictions.
+  'project:read-all': ADMINS,
+  'project:manage-access': ADMINS,
+  'audit:read': ALL,
+  // Client addresses in audit entries.
+  'audit:read-ip': ADMINS,
   'project:read': ALL,
   'project:create': EDITORS,
   'project:update': EDITORS,
@@ -16,6 +32,15 @@ export const PERMISSIONS = {
   'environment:create': EDITORS,
   'environment:delete': EDITORS,
   'canvas:edit': EDITORS,
+  // Commit, deploy, roll back, redeploy and cancel.
+  deploy: EDITORS,
+  // Secret names (values never leave the server). Developers manage the secrets
+  // of other environments; production's are for admins.
+  'secret:read': EDITORS,
+  'secret:write': EDITORS,
+  'secret:write-production': ADMINS,
+  'node:read': ALL,
+  'node:manage': ADMINS,
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Action = keyof typeof PERMISSIONS;

@@ -4,9 +4,10 @@ import type { Db } from '../../db/client';
 import { users } from '../../db/schema';
 import type { Audit } from '../audit/service';
 import type { Clock } from '../clock';
-import { DomainError, conflict } from '../errors';
+import { DomainError } from '../errors';
 import { newId } from '../ids';
 import type { Teams } from '../teams/service';
+import type { Account } from './account';
 import type { AppLucia } from './lucia';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './password';
 import type { LoginThrottle } from './throttle';
@@ -19,6 +20,15 @@ export type Viewer = { user: User; sessionId: string | null; ip: string | null }
 
 export type SessionCookie = { name: string; value: string; serialize(): string };
 
+/**
+ * Sign-up's outcome. An address that already has an account gets `exists`: no
+ * session, and the owner (not the caller) is told by mail. See
+ * docs/decisions/004-account-enumeration.md.
+ */
+export type SignupResult =
+  | { status: 'created'; user: User; teamId: string; cookie: SessionCookie }
+  | { status: 'exists' };
+
 type Deps = {
   db: Db;
   lucia: AppLucia;
@@ -27,21 +37,27 @@ type Deps = {
   teams: Teams;
   audit: Audit;
   clock: Clock;
+  account: Account;
 };
 
-export function createAuth({ db, lucia, throttle, tokens, teams, audit, clock }: Deps) {
+export function createAuth({ db, lucia, throttle, tokens, teams, audit, clock, account }: Deps) {
   async function startSession(user: User): Promise<SessionCookie> {
     const session = await lucia.createSession(user.id, {});
     return lucia.createSessionCookie(session.id);
   }
 
   return {
-    async signup(input: { email: string; password: string; name: string }, ip: string | null) {
+    async signup(input: { email: string; password: string; name: string }, ip: string | null): Promise<SignupResult> {
       const email = input.email.trim().toLowerCase();
-      const existing = db.select({ id: users.id }).from(users).where(eq(users.email, email)).get();
-      if (existing) throw conflict('an account with this email already exists', 'email');
-      const user: User = { id: newId(), email, name: input.name.trim() };
+      // Hash first in both branches, so an existing address costs the same time as a new one.
       const passwordHash = await hashPassword(input.password);
+      const existing = db.select({ id: users.id, name: users.name, email: users.email }).from(users).where(eq(users.email, email)).get();
+      if (existing) {
+        account.notifySignupAttempt(existing);
+        audit.record({ actor: null, action: 'auth.signup_existing', target: { type: 'user', id: existing.id }, details: { email, ip } });
+        return { status: 'exists' };
+      }
+      const user: User = { id: newId(), email, name: input.name.trim() };
       let teamId = '';
       db.transaction((tx) => {
         tx.insert(users)
@@ -55,7 +71,8 @@ export function createAuth({ db, lucia, throttle, tokens, teams, audit, clock }:
         target: { type: 'user', id: user.id },
         teamId,
       });
-      return { user, teamId, cookie: await startSession(user) };
+      account.sendVerification(user);
+      return { status: 'created', user, teamId, cookie: await startSession(user) };
     },
 
     async login(input: { email: string; password: string }, ip: string | null) {

@@ -47,15 +47,16 @@ describe('auth', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
-  it('refuses a duplicate email with 409', async () => {
+  it('answers a duplicate email with "check your email" and no session (decision 004)', async () => {
     const session = await signUp(server.url);
     const res = await client(server.url)('POST', '/api/auth/signup', {
       email: session.user.email.toUpperCase(),
       password: 'another password',
       name: 'Copy',
     });
-    expect(res.status).toBe(409);
-    expect(res.body.error.issues).toEqual([expect.objectContaining({ path: 'email' })]);
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ status: 'check-email', message: expect.stringContaining('Check your email') });
+    expect(res.headers.get('set-cookie')).toBeNull();
   });
 });
 

@@ -1,24 +1,17 @@
 // The public JSON API (/api/*). Handlers parse input with zod, call a domain
 // service and return JSON; errors become { error: { code, message, issues? } }.
-import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import express, { Router } from 'express';
 import { z } from 'zod';
 import { actorOf, type Services } from '../services';
 import { apiNotFound, parse } from './errors';
+import { accountApi } from './account-api';
 import { clientIp, requireViewer } from './context';
+import { deployApi } from './deploy-api';
+import { h } from './handler';
+import { nodesApi } from './nodes-api';
+import { telemetryApi } from './telemetry-api';
+import { teamsApi } from './teams-api';
 import { email, environmentName, password, personName, projectName } from './schemas';
-
-type Handler = (req: Request, res: Response) => unknown;
-
-/** Runs a handler, sending its result as JSON (status 200, or `res.status` set before). */
-const h = (fn: Handler) => (req: Request, res: Response, next: NextFunction) => {
-  Promise.resolve()
-    .then(() => fn(req, res))
-    .then((body) => {
-      if (res.headersSent) return;
-      if (body === undefined) res.status(res.statusCode === 200 ? 204 : res.statusCode).end();
-      else res.json(body);
-    }, next);
-};
 
 const signupBody = z.object({ email, password, name: personName });
 const loginBody = z.object({ email: z.string().max(254), password: z.string().max(256) });
@@ -28,16 +21,11 @@ const projectPatch = z
   .object({ name: projectName.optional(), description: z.string().max(500).optional() })
   .refine((p) => Object.keys(p).length > 0, 'send at least one field to change');
 const environmentBody = z.object({ name: environmentName });
-const auditQuery = z.object({
-  projectId: z.string().optional(),
-  actor: z.string().optional(),
-  action: z.string().optional(),
-  before: z.coerce.number().int().positive().optional(),
-  limit: z.coerce.number().int().min(1).max(500).optional(),
-});
+
+const SIGNUP_MESSAGE = 'Check your email to confirm your address.';
 
 export function createApi(services: Services): Router {
-  const { auth, tokens, projects, teams, audit } = services;
+  const { auth, tokens, projects, teams } = services;
   const api = Router();
   api.use(express.json({ limit: '1mb', strict: true }));
 
@@ -45,9 +33,14 @@ export function createApi(services: Services): Router {
     '/auth/signup',
     h(async (req, res) => {
       const input = parse(signupBody, req.body);
-      const { user, teamId, cookie } = await auth.signup(input, clientIp(req));
-      res.append('Set-Cookie', cookie.serialize()).status(201);
-      return { user, teamId };
+      const result = await auth.signup(input, clientIp(req));
+      // An existing address gets no session and no hint beyond "check your email" (decision 004).
+      if (result.status === 'exists') {
+        res.status(202);
+        return { status: 'check-email', message: SIGNUP_MESSAGE };
+      }
+      res.append('Set-Cookie', result.cookie.serialize()).status(201);
+      return { user: result.user, teamId: result.teamId, status: 'created', message: SIGNUP_MESSAGE };
     }),
   );
   api.post(
@@ -133,17 +126,7 @@ export function createApi(services: Services): Router {
     h((req) => projects.removeEnvironment(actorOf(requireViewer(req)), req.params.id)),
   );
 
-  api.get(
-    '/audit',
-    h((req) => {
-      const viewer = requireViewer(req);
-      const q = parse(auditQuery, req.query);
-      if (q.projectId) projects.access(actorOf(viewer), q.projectId, 'project:read');
-      const teamIds = teams.listForUser(viewer.user.id).map((t) => t.id);
-      return { entries: audit.list({ teamIds, projectId: q.projectId, actorId: q.actor, action: q.action, before: q.before, limit: q.limit }) };
-    }),
-  );
-
+  api.use(teamsApi(services), accountApi(services), nodesApi(services), deployApi(services), telemetryApi(services));
   api.use(apiNotFound);
   return api;
 }

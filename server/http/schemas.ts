@@ -9,3 +9,7 @@ export const environmentName = z
   .string()
   .trim()
   .regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$/, 'use lowercase letters, digits and dashes (a DNS label, max 32)');
+export const teamName = z.string().trim().min(1, 'enter a name').max(64, 'use at most 64 characters');
+export const role = z.enum(['owner', 'admin', 'developer', 'viewer'], 'choose owner, admin, developer or viewer');
+/** Tokens from mailed links: base64url with a short prefix. */
+export const linkToken = z.string().min(10).max(200).regex(/^[A-Za-z0-9_-]+$/, 'malformed token');

@@ -1,6 +1,7 @@
 // Projects and their environments. Access goes through `access()`: a project
-// in a team the user is not in is "not found", never "forbidden", so its
-// existence is not revealed.
+// in a team the user is not in, or restricted to other members of the team
+// (project_members), is "not found", never "forbidden", so its existence is
+// not revealed.
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { environments, projects, teamMembers, type Role } from '../../db/schema';
@@ -9,6 +10,8 @@ import { can, type Action } from '../auth/permissions';
 import type { Clock } from '../clock';
 import { conflict, DomainError, forbidden, notFound } from '../errors';
 import { newId } from '../ids';
+import { hiddenProjectIds } from '../teams/project-access';
+import type { Quotas } from '../teams/quotas';
 import type { Teams } from '../teams/service';
 
 export type Project = typeof projects.$inferSelect;
@@ -16,11 +19,18 @@ export type Environment = typeof environments.$inferSelect;
 
 export const DEFAULT_ENVIRONMENT = 'production';
 
-export function createProjects(db: Db, audit: Audit, teams: Teams, clock: Clock) {
+export function createProjects(
+  db: Db,
+  audit: Audit,
+  teams: Teams,
+  clock: Clock,
+  quotas: Pick<Quotas, 'assertCanCreateProject'>,
+) {
   function access(actor: Actor, projectId: string, action: Action): { project: Project; role: Role } {
     const project = db.select().from(projects).where(eq(projects.id, projectId)).get();
     const role = project ? teams.roleOf(actor.userId, project.teamId) : null;
     if (!project || !role) throw notFound('project');
+    if (!can(role, 'project:read-all') && hiddenProjectIds(db, actor.userId, [project.id]).size > 0) throw notFound('project');
     if (!can(role, action)) throw forbidden();
     return { project, role };
   }
@@ -65,15 +75,31 @@ export function createProjects(db: Db, audit: Audit, teams: Teams, clock: Clock)
     environmentAccess,
 
     list(actor: Actor, teamId?: string): Project[] {
-      const teamIds = db
-        .select({ teamId: teamMembers.teamId })
+      const memberships = db
+        .select({ teamId: teamMembers.teamId, role: teamMembers.role })
         .from(teamMembers)
         .where(eq(teamMembers.userId, actor.userId))
         .all()
-        .map((r) => r.teamId)
-        .filter((id) => !teamId || id === teamId);
-      if (teamIds.length === 0) return [];
-      return db.select().from(projects).where(inArray(projects.teamId, teamIds)).orderBy(asc(projects.name)).all();
+        .filter((m) => !teamId || m.teamId === teamId);
+      if (memberships.length === 0) return [];
+      const rows = db
+        .select()
+        .from(projects)
+        .where(
+          inArray(
+            projects.teamId,
+            memberships.map((m) => m.teamId),
+          ),
+        )
+        .orderBy(asc(projects.name))
+        .all();
+      const seesAll = new Set(memberships.filter((m) => can(m.role, 'project:read-all')).map((m) => m.teamId));
+      const hidden = hiddenProjectIds(
+        db,
+        actor.userId,
+        rows.filter((p) => !seesAll.has(p.teamId)).map((p) => p.id),
+      );
+      return rows.filter((p) => !hidden.has(p.id));
     },
 
     get(actor: Actor, projectId: string) {
@@ -85,6 +111,7 @@ export function createProjects(db: Db, audit: Audit, teams: Teams, clock: Clock)
       const role = teams.roleOf(actor.userId, input.teamId);
       if (!role) throw notFound('team');
       if (!can(role, 'project:create')) throw forbidden();
+      quotas.assertCanCreateProject(input.teamId);
       const taken = db
         .select({ id: projects.id })
         .from(projects)

@@ -1,0 +1,79 @@
+// History of a canvas service's logs and metrics:
+//   GET /api/services/:id/logs?environmentId&since&until&q&limit&stream&deploymentId&cursor
+//   GET /api/services/:id/metrics?environmentId&from&to&step
+// Times are epoch ms or ISO 8601; `step` is seconds or a duration (30s, 5m, 1h).
+// Mounted by api.ts after the JSON body parser.
+import { Router } from 'express';
+import { z } from 'zod';
+import { LOG_LINE_STREAMS } from '../../sync/events';
+import { actorOf, type Services } from '../services';
+import { requireViewer } from './context';
+import { parse } from './errors';
+import { h } from './handler';
+
+const id = z.string().min(1).max(64);
+
+const instant = z.string().transform((value, ctx) => {
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isSafeInteger(ms) || ms < 0) {
+    ctx.addIssue({ code: 'custom', message: 'give epoch milliseconds or an ISO 8601 time' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const duration = z.string().transform((value, ctx) => {
+  const match = /^(\d+(?:\.\d+)?)([smhd]?)$/.exec(value);
+  const ms = match ? Number(match[1]) * UNITS[match[2] || 's'] : NaN;
+  if (!(ms >= 1_000) || ms > 30 * UNITS.d) {
+    ctx.addIssue({ code: 'custom', message: 'give seconds (at least 1) or a duration such as 30s, 5m, 1h' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const logsQuery = z
+  .object({
+    environmentId: id.optional(),
+    since: instant.optional(),
+    until: instant.optional(),
+    q: z.string().trim().max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(5_000).default(500),
+    stream: z.enum(LOG_LINE_STREAMS).optional(),
+    deploymentId: id.optional(),
+    cursor: z
+      .string()
+      .regex(/^\d+\.\d+$/, 'pass the cursor of a previous answer')
+      .optional(),
+  })
+  .strict();
+
+const metricsQuery = z
+  .object({ environmentId: id.optional(), from: instant.optional(), to: instant.optional(), step: duration.optional() })
+  .strict()
+  .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
+
+export function telemetryApi(services: Services): Router {
+  const { logs, metrics } = services.telemetry;
+  const api = Router();
+
+  api.get(
+    '/services/:id/logs',
+    h((req) => {
+      const actor = actorOf(requireViewer(req));
+      const query = parse(logsQuery, req.query);
+      return logs.history(actor, parse(id, req.params.id), { ...query, q: query.q || undefined });
+    }),
+  );
+
+  api.get(
+    '/services/:id/metrics',
+    h((req) => {
+      const actor = actorOf(requireViewer(req));
+      const { step, ...query } = parse(metricsQuery, req.query);
+      return metrics.history(actor, parse(id, req.params.id), { ...query, stepMs: step });
+    }),
+  );
+  return api;
+}

@@ -1,0 +1,107 @@
+// Deploying, put together: commits (what the API calls), the reconciler (what
+// makes it so), the router (public URLs) and the relay of status and
+// deployment events to /live. Created with the other services; app.ts
+// attaches what only exists once the server does (the live documents, /live,
+// the listening port) and starts it.
+import type { Db } from '../../db/client';
+import type { Audit } from '../audit/service';
+import type { Clock } from '../clock';
+import type { Env } from '../env';
+import type { Live } from '../live';
+import type { Logger } from '../logger';
+import type { Projects } from '../projects/service';
+import { createRouter } from '../router';
+import type { Secrets } from '../secrets/service';
+import { createCommits } from './commits';
+import { liveSpecReader, storedSpecReader, type LiveDocuments, type SpecReader } from './documents';
+import type { HubPort } from './ports';
+import { createReconciler, type ReconcilerOptions } from './reconciler';
+import { createDeployStore } from './store';
+import { systemTimers, type Timers } from './timers';
+
+export { checkSpec, type Commits } from './commits';
+export { plan, type Step } from './plan';
+export { buildDesired, type DesiredEnvironment } from './desired';
+export { DEFAULT_RECONCILER_OPTIONS, type Reconciler, type ReconcilerOptions, type EnvironmentStatus } from './reconciler';
+
+export function createDeploy(deps: {
+  db: Db;
+  env: Env;
+  clock: Clock;
+  audit: Audit;
+  projects: Projects;
+  secrets: Secrets;
+  hub: HubPort;
+  logger: Logger;
+  timers?: Timers;
+}) {
+  const { db, env, hub } = deps;
+  const logger = deps.logger.child({ module: 'deploy' });
+  let readSpec: SpecReader = storedSpecReader(db, deps.clock);
+  let publicPort = () => env.port;
+  let reconcilerOptions: Partial<ReconcilerOptions> = {};
+
+  const store = createDeployStore(db, deps.clock);
+  const router = createRouter({
+    nodes: () => hub.nodes(),
+    logger: logger.child({ component: 'router' }),
+    options: { domain: env.routerDomain, publicPort: () => publicPort() },
+  });
+  const reconciler = createReconciler({
+    db,
+    store,
+    secrets: deps.secrets,
+    hub,
+    router,
+    timers: deps.timers ?? systemTimers,
+    logger,
+    hashKey: deps.secrets.deriveKey('spec-hash'),
+    options: () => ({ resyncMs: env.reconcile.resyncMs, startupGraceMs: env.reconcile.startupGraceMs, ...reconcilerOptions }),
+  });
+  const commits = createCommits({
+    store,
+    projects: deps.projects,
+    secrets: deps.secrets,
+    audit: deps.audit,
+    readSpec: (environmentId) => readSpec(environmentId),
+    onChange(change) {
+      if (change.type === 'cancelled') reconciler.cancelled(change.environmentId, change.deploymentId);
+      else void reconciler.trigger(change.environmentId);
+    },
+  });
+
+  return {
+    commits,
+    reconciler,
+    router,
+    store,
+
+    /** What exists only once the server does; call before `start`. */
+    attach(parts: { documents?: LiveDocuments; live?: Live; publicPort?: () => number; options?: Partial<ReconcilerOptions> }) {
+      if (parts.documents) readSpec = liveSpecReader(parts.documents);
+      if (parts.publicPort) publicPort = parts.publicPort;
+      if (parts.options) reconcilerOptions = { ...reconcilerOptions, ...parts.options };
+      const live = parts.live;
+      if (live) {
+        reconciler.on('status', (environmentId, statuses) => live.publish(environmentId, 'status', { environmentId, services: statuses }));
+        reconciler.on('deployment', (message) => live.publish(message.environmentId, 'deployment', message));
+        live.onSubscribe((environmentId, socket) => {
+          const status = reconciler.status(environmentId);
+          if (!status) return;
+          const services = status.services.map(({ serviceId, name, state, replicas, url, nodes }) => ({ serviceId, name, state, replicas, url, nodes }));
+          socket.emit('status', { environmentId, services });
+        });
+      }
+    },
+
+    /** Removes an environment's containers, network and volumes; call before deleting it. */
+    teardown: (environmentId: string) => reconciler.teardown(environmentId),
+    start: () => reconciler.start(),
+    async close(): Promise<void> {
+      await reconciler.close();
+      router.close();
+    },
+  };
+}
+
+export type Deploy = ReturnType<typeof createDeploy>;
