@@ -50,7 +50,11 @@ export function createServices({
   const mailThrottle = new LoginThrottle(5, 60 * 60 * 1000, clock);
   const account = createAccount({ db, lucia, mailer, links, audit, clock, tokens: createEmailTokens(db, clock), mailThrottle });
   const auth = createAuth({ db, lucia, throttle, tokens, teams, audit, clock, account });
-  const projects = createProjects(db, audit, teams, clock, quotas);
+  const projects = createProjects(db, audit, teams, clock, quotas, (environmentIds) => {
+    for (const id of environmentIds) {
+      deploy.teardown(id).catch((error: unknown) => logger.error({ err: error, environmentId: id }, 'teardown failed'));
+    }
+  });
   const invites = createInvites({ db, audit, teams, mailer, links, logger, clock });
   const projectAccess = createProjectAccess(db, audit, projects, clock);
   const auditReader = createAuditReader({ db, audit, teams, projects });
@@ -82,7 +86,7 @@ export function createServices({
     telemetry: telemetry.sink,
   });
   // Commits, the reconciler and the router; app.ts attaches the live documents and /live, then starts it.
-  const deploy = createDeploy({ db, env, clock, audit, projects, secrets, hub: agents, logger });
+  const deploy = createDeploy({ db, env, clock, audit, projects, secrets, quotas, hub: agents, logger });
   return {
     db,
     env,

@@ -49,6 +49,20 @@ function rawCount(table: string, environmentId: string): number {
 }
 
 describe('commits', () => {
+  it("refuses a commit over the team's quota with a 422 naming the quota", async () => {
+    // The first account of the instance is its admin, who may set quotas.
+    const { environmentId } = await newEnvironment('Quota');
+    await addWeb(environmentId, { replicas: 2, resources: { cpu: 1.5, memoryMb: 256 } });
+    expect((await api('PUT', `/api/teams/${owner.teamId}/quota`, { maxCpu: 2 })).status).toBe(200);
+    const res = await api('POST', `/api/environments/${environmentId}/commits`, { message: 'too big' });
+    expect(res.status).toBe(422);
+    expect(res.body.error.issues).toEqual([expect.objectContaining({ path: 'quota.maxCpu' })]);
+    expect(rawCount('commits', environmentId)).toBe(0);
+
+    expect((await api('PUT', `/api/teams/${owner.teamId}/quota`, { maxCpu: null })).status).toBe(200);
+    expect((await api('POST', `/api/environments/${environmentId}/commits`, { deploy: false })).status).toBe(201);
+  });
+
   it('refuses an invalid document with 422 and per-service issues, storing nothing', async () => {
     const { environmentId } = await newEnvironment();
     const id = await addWeb(environmentId, { name: 'Not A DNS Name', variables: { URL: '${{ nowhere.HOST }}' }, secretNames: ['API_KEY'] });
@@ -136,7 +150,7 @@ describe('commits', () => {
 
   it('cancels an active deployment once; cancelling again is a conflict', async () => {
     const { environmentId } = await newEnvironment();
-    await addWeb(environmentId, { resources: { memoryMb: 1024 * 1024 } });
+    await addWeb(environmentId, { resources: { memoryMb: 60_000 } });
     const commit = await api('POST', `/api/environments/${environmentId}/commits`, {});
     const deploymentId = commit.body.deployment.id;
     const current = await api('GET', `/api/deployments/${deploymentId}`);

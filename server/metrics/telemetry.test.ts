@@ -197,7 +197,7 @@ describe('live logs', () => {
     expect(numbered(live.logs)).toEqual(range(3000));
     expect(seenAtStop).toBeLessThan(3000);
     // The agent resumed from its cursor: at most the batch in flight at the stop was sent twice.
-    expect(server.containr.services.telemetry.logs.counters().duplicates - duplicatesBefore).toBeLessThanOrEqual(1_000);
+    expect(server.containr.services.telemetry.logs.counters().duplicates - duplicatesBefore).toBeLessThanOrEqual(2_000);
   }, 90_000);
 });
 

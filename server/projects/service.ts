@@ -25,6 +25,11 @@ export function createProjects(
   teams: Teams,
   clock: Clock,
   quotas: Pick<Quotas, 'assertCanCreateProject'>,
+  /**
+   * Called just before environments are deleted, so their containers,
+   * network and volumes are torn down (it must read what it needs synchronously).
+   */
+  beforeEnvironmentsRemoved: (environmentIds: string[]) => void = () => {},
 ) {
   function access(actor: Actor, projectId: string, action: Action): { project: Project; role: Role } {
     const project = db.select().from(projects).where(eq(projects.id, projectId)).get();
@@ -173,6 +178,7 @@ export function createProjects(
 
     remove(actor: Actor, projectId: string): void {
       const { project } = access(actor, projectId, 'project:delete');
+      beforeEnvironmentsRemoved(listEnvironments(projectId).map((e) => e.id));
       db.delete(projects).where(eq(projects.id, projectId)).run();
       audit.record({
         actor,
@@ -215,6 +221,7 @@ export function createProjects(
       if (listEnvironments(project.id).length === 1) {
         throw conflict('a project keeps at least one environment; delete the project instead');
       }
+      beforeEnvironmentsRemoved([environmentId]);
       db.delete(environments).where(eq(environments.id, environmentId)).run();
       audit.record({
         actor,

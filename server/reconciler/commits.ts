@@ -4,7 +4,7 @@
 import { emptySpec, diff as specDiff, isRunnable, resolveReferences, validate, type DeployableSpec, type Issue } from '../../sync';
 import type { Actor, Audit } from '../audit/service';
 import type { Action } from '../auth/permissions';
-import { conflict, DomainError, invalid, notFound } from '../errors';
+import { conflict, DomainError, invalid, notFound, type Issue as QuotaIssue } from '../errors';
 import type { Projects } from '../projects/service';
 import type { Secrets } from '../secrets/service';
 import type { SpecReader } from './documents';
@@ -56,9 +56,11 @@ export function createCommits(deps: {
   secrets: Secrets;
   audit: Audit;
   readSpec: SpecReader;
+  /** Team quota problems of committing `spec` to this environment (empty when it fits). */
+  checkQuota: (teamId: string, environmentId: string, spec: DeployableSpec) => QuotaIssue[];
   onChange: (change: DeployChange) => void;
 }) {
-  const { store, projects, secrets, audit, readSpec, onChange } = deps;
+  const { store, projects, secrets, audit, readSpec, checkQuota, onChange } = deps;
   const author = (actor: Actor) => ({ id: actor.userId, email: actor.email });
 
   function commitAccess(actor: Actor, commitId: string, action: Action) {
@@ -83,8 +85,10 @@ export function createCommits(deps: {
     }
   }
 
-  function ensureValid(environmentId: string, spec: DeployableSpec, extra: Issue[] = []): void {
-    const issues = [...extra, ...checkSpec(spec, new Set(secrets.names(environmentId)))];
+  function ensureValid(teamId: string, environmentId: string, spec: DeployableSpec, extra: Issue[] = []): void {
+    const issues: QuotaIssue[] = [...extra, ...checkSpec(spec, new Set(secrets.names(environmentId)))];
+    // Quota issues name the quota (`quota.maxCpu`), not a service.
+    if (issues.length === 0) issues.push(...checkQuota(teamId, environmentId, spec));
     if (issues.length > 0) {
       const services = new Set(issues.map((i) => i.serviceId)).size;
       throw invalid(`the canvas has ${issues.length} problem${issues.length > 1 ? 's' : ''} in ${services} service${services > 1 ? 's' : ''}`, issues);
@@ -99,7 +103,7 @@ export function createCommits(deps: {
     async commit(actor: Actor, environmentId: string, input: { message?: string; deploy?: boolean }) {
       const { project } = projects.environmentAccess(actor, environmentId, 'deploy');
       const { spec, issues } = await readSpec(environmentId);
-      ensureValid(environmentId, spec, issues);
+      ensureValid(project.teamId, environmentId, spec, issues);
       const previous = store.latestCommit(environmentId);
       const diff = specDiff(previous?.spec ?? emptySpec(), spec);
       const deploy = input.deploy ?? true;
@@ -134,7 +138,7 @@ export function createCommits(deps: {
     rollback(actor: Actor, commitId: string, input: { message?: string }) {
       const { commit: target, project } = commitAccess(actor, commitId, 'deploy');
       const environmentId = target.environmentId;
-      ensureValid(environmentId, target.spec);
+      ensureValid(project.teamId, environmentId, target.spec);
       const previous = store.latestCommit(environmentId);
       const diff = specDiff(previous?.spec ?? emptySpec(), target.spec);
       const { commit, deployment } = store.createCommit({
@@ -156,7 +160,7 @@ export function createCommits(deps: {
     /** Deploys a commit again as it is: the environment converges on it. */
     redeploy(actor: Actor, commitId: string) {
       const { commit, project } = commitAccess(actor, commitId, 'deploy');
-      ensureValid(commit.environmentId, commit.spec);
+      ensureValid(project.teamId, commit.environmentId, commit.spec);
       const deployment = store.createDeployment(commit.environmentId, commit.id, 'redeploy', author(actor));
       record(actor, 'deployment.create', { type: 'deployment', id: deployment.id }, { teamId: project.teamId, projectId: project.id }, {
         environmentId: commit.environmentId,

@@ -12,6 +12,7 @@ import type { Logger } from '../logger';
 import type { Projects } from '../projects/service';
 import { createRouter } from '../router';
 import type { Secrets } from '../secrets/service';
+import type { Quotas } from '../teams/quotas';
 import { createCommits } from './commits';
 import { liveSpecReader, storedSpecReader, type LiveDocuments, type SpecReader } from './documents';
 import type { HubPort } from './ports';
@@ -33,6 +34,7 @@ export function createDeploy(deps: {
   secrets: Secrets;
   hub: HubPort;
   logger: Logger;
+  quotas?: Pick<Quotas, 'checkCommit'>;
   timers?: Timers;
 }) {
   const { db, env, hub } = deps;
@@ -64,6 +66,8 @@ export function createDeploy(deps: {
     secrets: deps.secrets,
     audit: deps.audit,
     readSpec: (environmentId) => readSpec(environmentId),
+    checkQuota: (teamId, environmentId, spec) =>
+      deps.quotas?.checkCommit(teamId, spec, store.latestSpecsOfTeam(teamId, environmentId)) ?? [],
     onChange(change) {
       if (change.type === 'cancelled') reconciler.cancelled(change.environmentId, change.deploymentId);
       else void reconciler.trigger(change.environmentId);

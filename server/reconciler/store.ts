@@ -6,6 +6,8 @@ import {
   commits,
   deploymentEvents,
   deployments,
+  environments,
+  projects,
   type DeploymentStatus,
   type DeploymentTrigger,
 } from '../../db/schema';
@@ -28,6 +30,26 @@ export function createDeployStore(db: Db, clock: Clock) {
 
   return {
     latestCommit,
+
+    /** The latest committed spec of every other environment of a team, for quotas. */
+    latestSpecsOfTeam(teamId: string, exceptEnvironmentId: string): DeployableSpec[] {
+      const rows = db
+        .select({ environmentId: commits.environmentId, number: sql<number>`max(${commits.number})` })
+        .from(commits)
+        .innerJoin(environments, eq(environments.id, commits.environmentId))
+        .innerJoin(projects, eq(projects.id, environments.projectId))
+        .where(and(eq(projects.teamId, teamId), ne(commits.environmentId, exceptEnvironmentId)))
+        .groupBy(commits.environmentId)
+        .all();
+      return rows.flatMap((r) => {
+        const commit = db
+          .select({ spec: commits.spec })
+          .from(commits)
+          .where(and(eq(commits.environmentId, r.environmentId), eq(commits.number, r.number)))
+          .get();
+        return commit ? [commit.spec] : [];
+      });
+    },
 
     getCommit(id: string): Commit | undefined {
       return db.select().from(commits).where(eq(commits.id, id)).get();
