@@ -15,7 +15,7 @@ import {
   type ContainerSample,
 } from '../sync/events';
 import { DEFAULT_KERNEL_PATHS, type KernelPaths } from './cgroup';
-import { isManaged, isNotFound } from './docker';
+import { engineMessage, isManaged, isNotFound } from './docker';
 import type { AgentLogger } from './log';
 import { LogCursors } from './log-cursors';
 import { followLogs, type FollowedLine, type Follower, type StreamCursors } from './log-follower';
@@ -45,7 +45,7 @@ export type StreamsOptions = {
 export const DEFAULT_STREAMS_OPTIONS: StreamsOptions = {
   logDelayMs: 100,
   statsEveryMs: 1_000,
-  maxLinesPerBatch: 1_000,
+  maxLinesPerBatch: 2_000,
   maxBatchChars: 400_000,
   highWaterLines: 5_000,
   maxBufferedSamples: 100_000,
@@ -88,6 +88,8 @@ type Tracked = {
   starting: boolean;
   /** Its stream ended while it was stopped: nothing more to read until it starts again. */
   drained: boolean;
+  /** Its logging driver keeps nothing to read (syslog, none…): never followed. */
+  unreadable: boolean;
   /** The last line queued per stream (ahead of the acknowledged cursors). */
   readCursor: StreamCursors | null;
   queuedLines: number;
@@ -238,7 +240,10 @@ export function startStreams(deps: {
         scheduleRefresh();
       });
     } catch (error) {
-      if (!isNotFound(error)) logger.warn({ containerId: id, err: message(error) }, 'cannot follow the logs of a container');
+      if (/does not support reading/.test(engineMessage(error))) {
+        c.unreadable = true;
+        logger.info({ containerId: id }, "the container's logging driver keeps no logs to read; not following them");
+      } else if (!isNotFound(error)) logger.warn({ containerId: id, err: message(error) }, 'cannot follow the logs of a container');
       c.drained = true;
     } finally {
       c.starting = false;
@@ -348,6 +353,7 @@ export function startStreams(deps: {
             follower: null,
             starting: false,
             drained: false,
+            unreadable: false,
             readCursor: null,
             queuedLines: 0,
             queuedChars: 0,
@@ -361,7 +367,7 @@ export function startStreams(deps: {
         }
         c.ref = ref;
         c.running = summary.State === 'running';
-        if (!c.follower && !c.starting && (c.running || !c.drained)) void startFollower(c);
+        if (!c.follower && !c.starting && !c.unreadable && (c.running || !c.drained)) void startFollower(c);
         if (c.running && !c.probe && !c.probing) void openProbeFor(c);
         if (!c.running && c.probe) closeProbe(c);
       }

@@ -67,6 +67,11 @@ async function removeByLabel(label: string) {
 
 /** A real server and a real agent process joined to it; services deployed by commits. */
 async function measureEndToEnd(cleanups: (() => unknown)[]) {
+  // Registered first so it runs last: with the server and agent gone, nothing recreates the containers.
+  const projectIds: string[] = [];
+  cleanups.push(async () => {
+    for (const id of projectIds) await removeByLabel(`${LABELS.project}=${id}`);
+  });
   const dataDir = mkdtempSync(join(tmpdir(), 'containr-bench-live-'));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   const server = await spawnServer(dataDir, { LOG_LEVEL: 'info', CONTAINR_LOG_MAX_MB_PER_SERVICE: '2000' });
@@ -81,11 +86,6 @@ async function measureEndToEnd(cleanups: (() => unknown)[]) {
   const agent = spawnAgent(server.url, joinToken.body.token as string, agentDir);
   cleanups.push(() => kill(agent));
   await waitFor(async () => (await api('GET', '/api/nodes')).body.nodes.some((n: { status: string }) => n.status === 'ready'), 30_000, 'the agent');
-
-  const projectIds: string[] = [];
-  cleanups.push(async () => {
-    for (const id of projectIds) await removeByLabel(`${LABELS.project}=${id}`);
-  });
 
   async function deploy(name: string, command: string[]) {
     const res = await api('POST', '/api/projects', { name: `bench ${name}` });
@@ -131,6 +131,7 @@ async function measureEndToEnd(cleanups: (() => unknown)[]) {
   measuring = false;
 
   // 2. Throughput: one service writes FLOOD_LINES lines at once; time until all are stored (read from the server's database).
+  const cpuBefore = { server: cpuSeconds(server.pid), agent: cpuSeconds(agent.pid!) };
   const flood = await deploy('flood', ['sh', '-c', `seq 1 ${FLOOD_LINES}; exec sleep 3600`]);
   let liveLines = 0;
   let skipped = 0;
@@ -152,6 +153,7 @@ async function measureEndToEnd(cleanups: (() => unknown)[]) {
     180_000,
     'the flood to be stored',
   );
+  const cpuUsed = { server: cpuSeconds(server.pid) - cpuBefore.server, agent: cpuSeconds(agent.pid!) - cpuBefore.agent };
   await sleep(500); // anything beyond FLOOD_LINES would be a duplicate
   const final = count.get(flood.serviceId)!;
   const floodSeconds = (done.storedAt - (done.first ?? done.storedAt)) / 1000;
@@ -171,6 +173,9 @@ async function measureEndToEnd(cleanups: (() => unknown)[]) {
       linesPerS: FLOOD_LINES / floodSeconds,
       liveLines,
       skipped,
+      // CPU per 1,000 lines (includes deploying the service and relaying the live tail).
+      serverMsPerK: (cpuUsed.server * 1000) / (FLOOD_LINES / 1000),
+      agentMsPerK: (cpuUsed.agent * 1000) / (FLOOD_LINES / 1000),
     },
   };
 }
@@ -302,6 +307,11 @@ async function main() {
         'lines stored / distinct / last',
         `${e2e.flood.stored} / ${e2e.flood.distinct} / ${e2e.flood.last}`,
         e2e.flood.stored === FLOOD_LINES && e2e.flood.distinct === FLOOD_LINES && e2e.flood.last === FLOOD_LINES ? 'none lost, none repeated' : 'MISMATCH',
+      ],
+      [
+        'CPU per 1,000 lines: server / agent',
+        `${e2e.flood.serverMsPerK.toFixed(1)} / ${e2e.flood.agentMsPerK.toFixed(1)} ms`,
+        'store (FTS) + live relay / read, name, batch',
       ],
       ['flood over /live: sent / skipped', `${e2e.flood.liveLines} / ${e2e.flood.skipped}`, 'live tail capped at 1,000 lines per 100 ms; all stored'],
       [`agent CPU, ${IDLE_CONTAINERS} containers`, `${agent.percent.toFixed(1)} % of a core`, `${agent.samplesPerS.toFixed(0)} samples/s over ${CPU_WINDOW_S} s; RSS ${mb(agent.rss)}`],
