@@ -67,6 +67,7 @@ export async function startContainr(opts: {
     publicPort: () => listeningPort,
     options: opts.deploy,
   });
+  services.environments.attach({ documents: sync.documents });
 
   app.get('/healthz', (_req, res) => {
     db.$client.prepare('select 1').get();
@@ -97,6 +98,7 @@ export async function startContainr(opts: {
   services.links.setListening(url);
   const localAgent = env.localAgent ? startLocalAgent({ hub: services.agents, env, port, logger }) : null;
   services.deploy.start();
+  services.environments.start();
 
   let closing: Promise<void> | undefined;
   async function close() {
@@ -105,6 +107,7 @@ export async function startContainr(opts: {
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => sockets.forEach((s) => s.destroy()), 5_000);
+      await services.environments.close();
       // Stops the reconciler's steps; closing the hub settles the tasks they still wait on.
       const deployClosed = services.deploy.close();
       await localAgent?.close();

@@ -49,6 +49,10 @@ const schema = z.object({
   CONTAINR_LOG_MAX_MB_PER_SERVICE: z.coerce.number().positive().max(1_000_000).default(50),
   // A bearer token for Prometheus to scrape GET /metrics with (an instance admin's API token works too).
   CONTAINR_METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  // A preview environment is deleted this long after it is created or last extended, unless asked otherwise.
+  CONTAINR_PREVIEW_TTL_HOURS: z.coerce.number().positive().max(720).default(72),
+  // How often expired previews are looked for (also once at start).
+  CONTAINR_PREVIEW_SWEEP_S: z.coerce.number().positive().max(3600).default(60),
 });
 
 export type Env = {
@@ -72,6 +76,7 @@ export type Env = {
   reconcile: { resyncMs: number; startupGraceMs: number };
   routerDomain: string;
   telemetry: { logRetentionDays: number; logMaxMbPerService: number; metricsToken: string | undefined };
+  previews: { ttlHours: number; sweepMs: number };
 };
 
 export class EnvError extends Error {
@@ -120,5 +125,6 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
       logMaxMbPerService: e.CONTAINR_LOG_MAX_MB_PER_SERVICE,
       metricsToken: e.CONTAINR_METRICS_TOKEN,
     },
+    previews: { ttlHours: e.CONTAINR_PREVIEW_TTL_HOURS, sweepMs: e.CONTAINR_PREVIEW_SWEEP_S * 1000 },
   };
 }

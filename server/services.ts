@@ -18,9 +18,11 @@ import { createLinks } from './mail/links';
 import { createMailer } from './mail/mailer';
 import { createTelemetry } from './metrics/telemetry';
 import { createProjects } from './projects/service';
+import { createEnvironments } from './environments/service';
 import { createDeploy } from './reconciler';
 import { loadSecretKey } from './secrets/key';
 import { createSecrets } from './secrets/service';
+import { createShareLinks } from './share/service';
 import { createInvites } from './teams/invites';
 import { createProjectAccess } from './teams/project-access';
 import { createQuotas } from './teams/quotas';
@@ -52,6 +54,7 @@ export function createServices({
   const auth = createAuth({ db, lucia, throttle, tokens, teams, audit, clock, account });
   const projects = createProjects(db, audit, teams, clock, quotas, (environmentIds) => {
     for (const id of environmentIds) {
+      share.closeEnvironment(id);
       deploy.teardown(id).catch((error: unknown) => logger.error({ err: error, environmentId: id }, 'teardown failed'));
     }
   });
@@ -87,6 +90,34 @@ export function createServices({
   });
   // Commits, the reconciler and the router; app.ts attaches the live documents and /live, then starts it.
   const deploy = createDeploy({ db, env, clock, audit, projects, secrets, quotas, hub: agents, logger });
+  // Read-only share links, and forks, previews and their TTL job (app.ts attaches the documents and starts it).
+  const share = createShareLinks({
+    db,
+    audit,
+    clock,
+    projects,
+    baseUrl: () => links.base(),
+    services: (environmentId) =>
+      (deploy.reconciler.status(environmentId)?.services ?? []).map(({ serviceId, name, state, url }) => ({ serviceId, name, state, url })),
+  });
+  const environments = createEnvironments({
+    db,
+    env,
+    clock,
+    audit,
+    projects,
+    secrets,
+    mailer,
+    projectUrl: (projectId) => `${links.base()}/projects/${projectId}`,
+    logger,
+    deploy: {
+      teardown: (id) => deploy.teardown(id),
+      trigger: (id) => void deploy.reconciler.trigger(id),
+      whenStarted: () => deploy.reconciler.whenStarted(),
+      nodes: () => agents.nodes(),
+    },
+    closeShares: (id) => share.closeEnvironment(id),
+  });
   return {
     db,
     env,
@@ -108,6 +139,8 @@ export function createServices({
     telemetry,
     secrets,
     deploy,
+    share,
+    environments,
   };
 }
 

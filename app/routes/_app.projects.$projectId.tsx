@@ -1,7 +1,12 @@
-import { type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
-import { Link, NavLink, Outlet, useLoaderData, useParams } from '@remix-run/react';
+import { type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { Link, NavLink, Outlet, useLoaderData, useLocation, useParams, useSearchParams } from '@remix-run/react';
 import { orRespond, requireViewer } from '~/lib/auth.server';
+import { Countdown } from '~/components/share/countdown';
+import { NewPreviewItem } from '~/components/share/fork-dialog';
+import shareStyles from '~/components/share/share.css?url';
 import { Chevron } from './_app';
+
+export const links: LinksFunction = () => [{ rel: 'stylesheet', href: shareStyles }];
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.project.name ?? 'Project'} · Containr` }];
 
@@ -13,7 +18,12 @@ export function loader({ request, context, params }: LoaderFunctionArgs) {
 export default function ProjectLayout() {
   const { project, environments, role } = useLoaderData<typeof loader>();
   const { environmentId } = useParams();
-  const current = environments.find((e) => e.id === environmentId) ?? environments[0];
+  // The deployments and secrets pages name their environment in `?env=`, and keep it when switching.
+  const [search] = useSearchParams();
+  const { pathname } = useLocation();
+  const current = environments.find((e) => e.id === (environmentId ?? search.get('env'))) ?? environments[0];
+  const envPage = /\/(deployments|secrets)$/.exec(pathname)?.[1];
+  const envLink = (id: string) => (envPage ? `/projects/${project.id}/${envPage}?env=${id}` : `/projects/${project.id}/env/${id}`);
   return (
     <div className="project-shell">
       <div className="subbar">
@@ -26,8 +36,13 @@ export default function ProjectLayout() {
           <div className="menu-panel left">
             <div className="menu-label">Environments</div>
             {environments.map((e) => (
-              <Link key={e.id} className="menu-item" to={`/projects/${project.id}/env/${e.id}`}>
+              <Link key={e.id} className="menu-item" to={envLink(e.id)} data-kind={e.kind}>
                 {e.name}
+                {e.kind === 'preview' && e.expiresAt ? (
+                  <span className="env-preview-tag" title="A preview: deleted when this runs out">
+                    <Countdown until={e.expiresAt} />
+                  </span>
+                ) : null}
               </Link>
             ))}
             {role !== 'viewer' ? (
@@ -36,6 +51,7 @@ export default function ProjectLayout() {
                 <Link className="menu-item" to={`/projects/${project.id}/settings#environments`}>
                   New environment…
                 </Link>
+                {current ? <NewPreviewItem projectId={project.id} from={current} /> : null}
               </>
             ) : null}
           </div>
@@ -45,6 +61,16 @@ export default function ProjectLayout() {
           {current ? (
             <NavLink className="tab" to={`/projects/${project.id}/env/${current.id}`}>
               Canvas
+            </NavLink>
+          ) : null}
+          {current ? (
+            <NavLink className="tab" to={`/projects/${project.id}/deployments?env=${current.id}`}>
+              Deployments
+            </NavLink>
+          ) : null}
+          {current && role !== 'viewer' ? (
+            <NavLink className="tab" to={`/projects/${project.id}/secrets?env=${current.id}`}>
+              Secrets
             </NavLink>
           ) : null}
           <NavLink className="tab" to={`/projects/${project.id}/settings`}>

@@ -91,6 +91,9 @@ export default function AppLayout() {
             <Link className="menu-item" to="/settings/tokens">
               API tokens
             </Link>
+            <Link className="menu-item" to="/nodes">
+              Nodes
+            </Link>
             <Link className="menu-item" to="/audit">
               Audit log
             </Link>

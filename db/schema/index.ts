@@ -9,3 +9,4 @@ export * from './nodes';
 export * from './deployments';
 export * from './secrets';
 export * from './telemetry';
+export * from './share';

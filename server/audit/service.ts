@@ -14,6 +14,8 @@ export type AuditEntry = {
   teamId?: string | null;
   projectId?: string | null;
   details?: Record<string, unknown>;
+  /** The client address when there is no actor (someone opening a share link). */
+  ip?: string | null;
 };
 
 export type AuditFilter = {
@@ -95,7 +97,7 @@ export function createAudit(db: Db, clock: Clock) {
           projectId: entry.projectId ?? null,
           actorId: entry.actor?.userId ?? null,
           actorEmail: entry.actor?.email ?? null,
-          ip: entry.actor?.ip ?? null,
+          ip: entry.actor?.ip ?? entry.ip ?? null,
           action: entry.action,
           targetType: entry.target.type,
           targetId: entry.target.id ?? null,

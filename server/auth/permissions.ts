@@ -31,6 +31,10 @@ export const PERMISSIONS = {
   'environment:read': ALL,
   'environment:create': EDITORS,
   'environment:delete': EDITORS,
+  // Rename, extend a preview's TTL, set image overrides (renaming to or from production: secret:write-production).
+  'environment:update': EDITORS,
+  // Create, list and revoke read-only share links of an environment.
+  'share:manage': EDITORS,
   'canvas:edit': EDITORS,
   // Commit, deploy, roll back, redeploy and cancel.
   deploy: EDITORS,

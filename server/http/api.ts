@@ -7,11 +7,12 @@ import { apiNotFound, parse } from './errors';
 import { accountApi } from './account-api';
 import { clientIp, requireViewer } from './context';
 import { deployApi } from './deploy-api';
+import { environmentsApi } from './environments-api';
 import { h } from './handler';
 import { nodesApi } from './nodes-api';
 import { telemetryApi } from './telemetry-api';
 import { teamsApi } from './teams-api';
-import { email, environmentName, password, personName, projectName } from './schemas';
+import { email, password, personName, projectName } from './schemas';
 
 const signupBody = z.object({ email, password, name: personName });
 const loginBody = z.object({ email: z.string().max(254), password: z.string().max(256) });
@@ -20,7 +21,6 @@ const projectBody = z.object({ name: projectName, teamId: z.string().min(1).opti
 const projectPatch = z
   .object({ name: projectName.optional(), description: z.string().max(500).optional() })
   .refine((p) => Object.keys(p).length > 0, 'send at least one field to change');
-const environmentBody = z.object({ name: environmentName });
 
 const SIGNUP_MESSAGE = 'Check your email to confirm your address.';
 
@@ -112,21 +112,13 @@ export function createApi(services: Services): Router {
     '/projects/:id/environments',
     h((req) => ({ environments: projects.listEnvironments(actorOf(requireViewer(req)), req.params.id) })),
   );
-  api.post(
-    '/projects/:id/environments',
-    h((req, res) => {
-      const actor = actorOf(requireViewer(req));
-      const input = parse(environmentBody, req.body);
-      res.status(201);
-      return { environment: projects.createEnvironment(actor, req.params.id, input) };
-    }),
-  );
+  // POST /projects/:id/environments (create, fork, preview) is in environments-api.ts.
   api.delete(
     '/environments/:id',
     h((req) => projects.removeEnvironment(actorOf(requireViewer(req)), req.params.id)),
   );
 
-  api.use(teamsApi(services), accountApi(services), nodesApi(services), deployApi(services), telemetryApi(services));
+  api.use(teamsApi(services), accountApi(services), nodesApi(services), deployApi(services), telemetryApi(services), environmentsApi(services));
   api.use(apiNotFound);
   return api;
 }

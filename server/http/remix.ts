@@ -15,13 +15,15 @@ declare module '@remix-run/node' {
   interface AppLoadContext {
     services: Services;
     viewer: Viewer | null;
+    /** The client's address, also for pages opened without an account (share links). */
+    ip: string | null;
   }
 }
 
 export async function mountRemix(app: Express, httpServer: Server, services: Services, mode: RemixMode, root: string) {
   if (mode === 'none') return { close: async () => {} };
 
-  const getLoadContext = (req: express.Request) => ({ services, viewer: req.viewer ?? null });
+  const getLoadContext = (req: express.Request) => ({ services, viewer: req.viewer ?? null, ip: req.socket.remoteAddress ?? null });
 
   if (mode === 'development') {
     const vite = await import('vite');

@@ -3,17 +3,25 @@
 // environment's `status` and `deployment` events in the room `env:<id>`.
 // Other features (logs, metrics, alerts) publish to the same rooms through
 // `publish`.
+//
+// A share-link token (`auth: { token }`) subscribes to its own environment
+// only, and to a room of its own that gets `status` alone: logs, metrics and
+// deployment steps are the team's. Revoking the link disconnects the socket.
 import type { Namespace, Server as SocketServer, Socket } from 'socket.io';
 import type { Actor } from '../audit/service';
 import { DomainError } from '../errors';
 import type { Logger } from '../logger';
 import type { Services } from '../services';
+import { isShareToken, type ShareGrant } from '../share/service';
 import { subscribeSchema, type Ack, type LiveRefusal } from '../../sync/events';
 
 export const LIVE_NAMESPACE = '/live';
 export const roomOf = (environmentId: string) => `env:${environmentId}`;
+/** Share-link sockets: only what `SHARED_EVENTS` lists is sent here. */
+export const sharedRoomOf = (environmentId: string) => `share:${environmentId}`;
+const SHARED_EVENTS = new Set(['status']);
 
-type SocketData = { actor: Actor };
+type SocketData = { actor: Actor; share?: undefined } | { actor: null; share: ShareGrant };
 
 /** Sent to a socket right after it subscribes, so it starts from the current state. */
 export type Snapshot = (environmentId: string, socket: Socket) => void;
@@ -24,9 +32,9 @@ export function setupLive({ io, services, logger }: { io: SocketServer; services
 
   live.use((socket, next) => {
     authenticate(services, socket).then(
-      (actor) => {
-        if (!actor) return next(new Error('NOT_AUTHENTICATED'));
-        (socket.data as SocketData).actor = actor;
+      (data) => {
+        if (!data) return next(new Error('NOT_AUTHENTICATED'));
+        Object.assign(socket.data as SocketData, data);
         next();
       },
       (error: unknown) => {
@@ -37,12 +45,25 @@ export function setupLive({ io, services, logger }: { io: SocketServer; services
   });
 
   live.on('connection', (socket) => {
-    const { actor } = socket.data as SocketData;
+    const { actor, share } = socket.data as SocketData;
+    if (share) {
+      const untrack = services.share.track(share, () => socket.disconnect(true));
+      socket.on('disconnect', untrack);
+    }
     socket.on('subscribe', (payload: unknown, ack?: unknown) => {
       const reply = (answer: Ack) => (typeof ack === 'function' ? ack(answer) : undefined);
       const parsed = subscribeSchema.safeParse(payload);
       if (!parsed.success) return reply(refuse('INVALID_MESSAGE'));
       const { environmentId } = parsed.data;
+      if (share) {
+        if (environmentId !== share.environmentId) return reply(refuse('NOT_FOUND'));
+        void socket.join(sharedRoomOf(environmentId));
+        reply({ ok: true });
+        const shared = sharedEventsOnly(socket);
+        for (const snapshot of snapshots) snapshot(environmentId, shared);
+        return;
+      }
+      if (!actor) return reply(refuse('NOT_AUTHENTICATED'));
       try {
         services.projects.environmentAccess(actor, environmentId, 'environment:read');
       } catch (error) {
@@ -56,7 +77,7 @@ export function setupLive({ io, services, logger }: { io: SocketServer; services
     });
     socket.on('unsubscribe', (payload: unknown, ack?: unknown) => {
       const parsed = subscribeSchema.safeParse(payload);
-      if (parsed.success) void socket.leave(roomOf(parsed.data.environmentId));
+      if (parsed.success) void socket.leave((share ? sharedRoomOf : roomOf)(parsed.data.environmentId));
       if (typeof ack === 'function') ack(parsed.success ? { ok: true } : refuse('INVALID_MESSAGE'));
     });
   });
@@ -66,6 +87,7 @@ export function setupLive({ io, services, logger }: { io: SocketServer; services
     /** Sends `event` to every socket subscribed to the environment. */
     publish(environmentId: string, event: string, payload: unknown): void {
       live.to(roomOf(environmentId)).emit(event, payload);
+      if (SHARED_EVENTS.has(event)) live.to(sharedRoomOf(environmentId)).emit(event, payload);
     },
     /** Registers what a new subscriber is sent first (e.g. the current status). */
     onSubscribe(snapshot: Snapshot): void {
@@ -80,13 +102,27 @@ function refuse(reason: LiveRefusal): Ack {
   return { ok: false, reason };
 }
 
-/** An API token in `auth.token`, else the session cookie of a same-origin handshake. */
-async function authenticate(services: Services, socket: Socket): Promise<Actor | null> {
+/** Snapshot senders write to the socket directly; a share-link socket gets only the shared events. */
+function sharedEventsOnly(socket: Socket): Socket {
+  return new Proxy(socket, {
+    get(target, property, receiver) {
+      if (property !== 'emit') return Reflect.get(target, property, receiver) as unknown;
+      return (event: string, ...args: unknown[]) => (SHARED_EVENTS.has(event) ? target.emit(event, ...args) : false);
+    },
+  });
+}
+
+/** An API or share-link token in `auth.token`, else the session cookie of a same-origin handshake. */
+async function authenticate(services: Services, socket: Socket): Promise<SocketData | null> {
   const ip = socket.handshake.address || null;
   const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+  if (typeof token === 'string' && token.length > 0 && isShareToken(token)) {
+    const grant = services.share.verify(token);
+    return grant ? { actor: null, share: grant } : null;
+  }
   if (typeof token === 'string' && token.length > 0) {
     const user = services.tokens.verify(token);
-    return user ? { userId: user.id, email: user.email, ip } : null;
+    return user ? { actor: { userId: user.id, email: user.email, ip } } : null;
   }
   const headers = socket.handshake.headers;
   // Browsers send cookies with cross-site WebSocket handshakes; only our own pages may use them.
@@ -99,5 +135,5 @@ async function authenticate(services: Services, socket: Socket): Promise<Actor |
     }
   }
   const { viewer } = await services.auth.authenticate({ cookie: headers.cookie }, ip);
-  return viewer ? { userId: viewer.user.id, email: viewer.user.email, ip } : null;
+  return viewer ? { actor: { userId: viewer.user.id, email: viewer.user.email, ip } } : null;
 }

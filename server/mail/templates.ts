@@ -98,3 +98,15 @@ export function passwordChangedMail(input: { name: string }): Message {
     { note: 'If you did not do this, reset your password again right away and contact your Containr administrator.' },
   ]);
 }
+
+export function previewExpiredMail(input: { name: string; environmentName: string; projectName: string; expiredAt: Date; url: string }): Message {
+  return render(
+    `Preview ${input.environmentName} of ${input.projectName} was deleted`,
+    `Your preview ${input.environmentName} has expired`,
+    [
+      { p: `Hi ${input.name}, the preview environment ${input.environmentName} of ${input.projectName} reached its expiry (${when(input.expiredAt)}). Its containers, network and volumes were removed, and its share links stopped working.` },
+      { action: { label: 'Open the project', url: input.url } },
+      { note: 'To keep a preview longer next time, extend it from the banner on its canvas before it expires.' },
+    ],
+  );
+}

@@ -4,7 +4,7 @@
 // not revealed.
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { environments, projects, teamMembers, type Role } from '../../db/schema';
+import { environments, projects, STANDARD_ENVIRONMENT, teamMembers, type Role } from '../../db/schema';
 import type { Actor, Audit } from '../audit/service';
 import { can, type Action } from '../auth/permissions';
 import type { Clock } from '../clock';
@@ -134,7 +134,7 @@ export function createProjects(
         createdAt: now,
         updatedAt: now,
       };
-      const environment: Environment = { id: newId(), projectId: project.id, name: DEFAULT_ENVIRONMENT, createdAt: now };
+      const environment: Environment = { id: newId(), projectId: project.id, name: DEFAULT_ENVIRONMENT, createdAt: now, ...STANDARD_ENVIRONMENT };
       db.transaction((tx) => {
         tx.insert(projects).values(project).run();
         tx.insert(environments).values(environment).run();
@@ -203,7 +203,7 @@ export function createProjects(
         .where(and(eq(environments.projectId, projectId), eq(environments.name, input.name)))
         .get();
       if (taken) throw conflict(`an environment named "${input.name}" already exists`, 'name');
-      const environment: Environment = { id: newId(), projectId, name: input.name, createdAt: new Date(clock.now()) };
+      const environment: Environment = { id: newId(), projectId, name: input.name, createdAt: new Date(clock.now()), ...STANDARD_ENVIRONMENT };
       db.insert(environments).values(environment).run();
       audit.record({
         actor,

@@ -58,6 +58,8 @@ export type DesiredInput = {
   secrets: Record<string, string>;
   /** Keys the spec hash, so a label never lets anyone test guesses of a secret. */
   hashKey: Buffer;
+  /** Image per service name that replaces the committed source (an environment's `image_overrides`, e.g. a preview's PR build). */
+  imageOverrides?: Record<string, string> | null;
 };
 
 export const networkName = (environmentId: string) => `containr-${environmentId}`;
@@ -100,8 +102,10 @@ export function buildDesired(input: DesiredInput): DesiredEnvironment {
     const errors = [...(problems.get(id) ?? [])];
     const missing = node.secretNames.filter((n) => input.secrets[n] === undefined);
     if (missing.length) errors.push(`missing secret${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
-    if (!node.source) errors.push('no source chosen');
-    else if (node.source.type !== 'image') errors.push('git sources cannot be deployed yet: build an image and use it');
+    // An image override is what runs, whatever the committed source is.
+    const override = input.imageOverrides?.[node.name];
+    if (!override && !node.source) errors.push('no source chosen');
+    else if (!override && node.source?.type !== 'image') errors.push('git sources cannot be deployed yet: build an image and use it');
     for (const v of node.volumes) volumes.add(volumeName(environment.id, v.name));
 
     const template = runTemplate(id, node, input, network);
@@ -149,7 +153,7 @@ function runTemplate(serviceId: string, node: RunnableSpec, input: DesiredInput,
   if (node.resources?.memoryMb) resources.memoryMb = node.resources.memoryMb;
   return {
     name: '',
-    image: node.source?.type === 'image' ? node.source.image : '',
+    image: input.imageOverrides?.[node.name] || (node.source?.type === 'image' ? node.source.image : ''),
     env,
     ...(node.command?.length ? { command: node.command } : {}),
     labels: {

@@ -114,6 +114,8 @@ export function createReconciler(deps: ReconcilerDeps) {
   const unsubscribe: (() => void)[] = [];
   let started = false;
   let closed = false;
+  let markStarted: () => void = () => {};
+  const startedOnce = new Promise<void>((resolve) => (markStarted = resolve));
 
   // ── reading state ────────────────────────────────────────────────────────
 
@@ -140,6 +142,7 @@ export function createReconciler(deps: ReconcilerDeps) {
       deploymentId: deployment?.id ?? null,
       secrets: values,
       hashKey,
+      imageOverrides: environment.imageOverrides,
     });
     return { desired, deployment, commitNumber: commit?.number ?? null };
   }
@@ -496,6 +499,7 @@ export function createReconciler(deps: ReconcilerDeps) {
       if (started || closed) return;
       started = true;
       grace.abort();
+      markStarted();
       resync();
     };
     const beginIfAllReported = () => {
@@ -522,6 +526,8 @@ export function createReconciler(deps: ReconcilerDeps) {
   return {
     start,
     teardown,
+    /** Resolves once the agents had their chance to report after a start (what a teardown needs to see their containers). */
+    whenStarted: () => startedOnce,
     /** Reconciles an environment soon (coalesced with a pass already waiting). */
     trigger: (environmentId: string) => request(environmentId),
     /** Stops the steps of a cancelled deployment; the next pass converges on the deployment before it. */

@@ -2,6 +2,9 @@
 // y-websocket protocol. Read-only connections (roles without canvas:edit) get
 // the document and cursors but their sync step 2 and update messages are
 // dropped unread. Their awareness is relayed, so a viewer's presence shows.
+// Share-link connections are read-only too, and see no awareness at all (the
+// team's names and cursors are not the link holder's business); their own is
+// only echoed back, which keeps a y-websocket client from timing out.
 import type { IncomingMessage } from 'node:http';
 import { applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import type { RawData, WebSocket } from 'ws';
@@ -12,6 +15,7 @@ import { CLOSE_CODES, type CloseReason } from './close-reasons';
 import { ShuttingDownError, type Documents } from './documents';
 import { StoreFailedError, type LiveDocument, type Peer } from './live-document';
 import {
+  MESSAGE_AWARENESS,
   decodeMessage,
   encodeAwareness,
   encodeSyncStep1,
@@ -43,6 +47,8 @@ export function acceptConnection(
   // further, but what was already read is still emitted.
   const early: Incoming[] = [];
   let receive: ((message: Incoming) => void) | null = null;
+  // Set once a share link authorizes the connection: no awareness reaches it.
+  let shareLink = false;
 
   const isOpen = () => ws.readyState === ws.OPEN;
   const close = (reason: CloseReason) => {
@@ -54,6 +60,7 @@ export function acceptConnection(
   const peer: Peer = {
     send(message) {
       if (!isOpen()) return;
+      if (shareLink && message[0] === MESSAGE_AWARENESS) return;
       // A client that stops reading would make us buffer every later update; cut it
       // off (no close frame can get through either). It re-syncs when it reconnects.
       if (ws.bufferedAmount > ctx.maxBufferedBytes) {
@@ -75,7 +82,11 @@ export function acceptConnection(
     const access = await authorize(ctx.services, req, url, environmentId);
     if (!access.ok) return close(access.reason);
     if (!isOpen()) return;
-    log = log.child({ userId: access.actor.userId, readOnly: access.readOnly });
+    log = log.child(access.share ? { shareLinkId: access.share.linkId, readOnly: true } : { userId: access.actor.userId, readOnly: access.readOnly });
+    shareLink = access.share !== null;
+    // Revoking the link (or its expiry) ends the connection; NOT_AUTHENTICATED stops the client retrying.
+    const untrack = access.share ? ctx.services.share.track(access.share, () => close('NOT_AUTHENTICATED')) : null;
+    if (untrack) ws.on('close', untrack);
 
     const live = await documents.open(environmentId);
     if (!isOpen()) return documents.release(live);
@@ -90,17 +101,23 @@ export function acceptConnection(
     const states = live.awareness.getStates();
     if (states.size > 0) peer.send(encodeAwareness(encodeAwarenessUpdate(live.awareness, [...states.keys()])));
 
-    receive = (message) => onMessage(live, access.readOnly, message);
+    receive = (message) => onMessage(live, access.readOnly, shareLink, message);
     for (const message of early.splice(0)) receive(message);
     ws.resume();
   }
 
-  function onMessage(live: LiveDocument, readOnly: boolean, { data, isBinary }: Incoming): void {
+  function onMessage(live: LiveDocument, readOnly: boolean, share: boolean, { data, isBinary }: Incoming): void {
     if (!isOpen()) return;
     // A throw here would escape the 'message' event and take the process down.
     try {
       if (!isBinary) throw new InvalidMessageError('text frame');
-      handle(live, readOnly, decodeMessage(toBytes(data)));
+      const bytes = toBytes(data);
+      const message = decodeMessage(bytes);
+      if (share && (message.type === 'awareness' || message.type === 'query-awareness')) {
+        if (message.type === 'awareness') ws.send(bytes);
+        return;
+      }
+      handle(live, readOnly, message);
     } catch (error) {
       if (error instanceof InvalidMessageError) {
         log.info({ err: error }, 'sync: invalid message; closing');

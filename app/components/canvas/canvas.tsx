@@ -12,6 +12,7 @@ import {
   ReactFlowProvider,
   useNodesInitialized,
   useReactFlow,
+  useStore as useFlowStore,
   type Connection,
   type EdgeChange,
   type EdgeTypes,
@@ -19,12 +20,14 @@ import {
   type NodeChange,
   type NodeTypes,
   type OnMoveStart,
+  type ReactFlowState,
 } from '@xyflow/react';
-import { useCallback, useEffect, useMemo, useRef, useState, type CSSProperties, type PointerEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type CSSProperties, type PointerEvent, type ReactNode } from 'react';
 import { emptySpec, type DatabasePresetId, type DeployableSpec } from '../../../sync';
 import { ServicePanel } from '../service-panel';
 import { StagedChanges } from '../staged-changes';
 import { userColor } from '../ui';
+import { DeployButton, DeployForm, DeploymentDock, DeployProvider, DeployToasts, useBaselineSpec } from '../deploy';
 import { CanvasContext, useCanvas, type CanvasContextValue } from './context';
 import { DeleteDialog, type DeleteRequest } from './delete-dialog';
 import { FloatingEdge } from './floating-edge';
@@ -44,9 +47,16 @@ export interface CanvasProps {
   environmentName: string;
   user: { id: string; name: string };
   readOnly: boolean;
+  /**
+   * A share link's token: the canvas connects with it (read-only, no account) and leaves out
+   * what needs one (deploying, staged changes).
+   */
+  shareToken?: string;
+  /** Extra buttons for the header's right side (the Share button). */
+  headerActions?: ReactNode;
 }
 
-/** Until deploys exist, everything on the canvas is a staged change. */
+/** Until the latest commit has loaded (then see useBaselineSpec), everything is a staged change. */
 const BASELINE: DeployableSpec = emptySpec();
 const NODE_TYPES: NodeTypes = { canvas: CanvasNodeCard };
 const EDGE_TYPES: EdgeTypes = { floating: FloatingEdge };
@@ -56,27 +66,40 @@ const selectNodes = (s: GraphState) => s.nodes;
 const selectEdges = (s: GraphState) => s.edges;
 const selectSelection = (s: GraphState) => s.selection;
 const selectSelectedEdges = (s: GraphState) => s.selectedEdges;
+const FAR_ZOOM = 0.45;
+const selectFar = (s: ReactFlowState) => s.transform[2] < FAR_ZOOM;
 
-export function Canvas({ environmentId, environmentName, user, readOnly }: CanvasProps) {
+export function Canvas({ environmentId, environmentName, user, readOnly, shareToken, headerActions }: CanvasProps) {
   const [session, setSession] = useState<CanvasSession | null>(null);
   // Fields, not the object: a loader revalidation recreates the object, not the user.
   const { id: userId, name: userName } = user;
   useEffect(() => {
     // Client only: the document and its socket exist in the browser, never during SSR.
-    const s = createCanvasSession({ environmentId, user: { id: userId, name: userName, color: userColor(userId) }, baseline: BASELINE });
+    const s = createCanvasSession({
+      environmentId,
+      user: { id: userId, name: userName, color: userColor(userId) },
+      baseline: BASELINE,
+      params: shareToken ? { token: shareToken } : undefined,
+    });
     setSession(s);
     return () => {
       setSession(null);
       s.destroy();
     };
-  }, [environmentId, userId, userName]);
+  }, [environmentId, userId, userName, shareToken]);
   const context = useMemo<CanvasContextValue | null>(() => (session ? { session, readOnly } : null), [session, readOnly]);
   return (
     <section className="canvas-area canvas-live" data-testid="canvas" aria-label={`Canvas of ${environmentName}`}>
       {context ? (
         <CanvasContext.Provider value={context}>
           <ReactFlowProvider>
-            <Workspace user={user} />
+            {shareToken ? (
+              <Workspace user={user} shared headerActions={headerActions} />
+            ) : (
+              <DeployProvider environmentId={environmentId}>
+                <Workspace user={user} headerActions={headerActions} />
+              </DeployProvider>
+            )}
           </ReactFlowProvider>
         </CanvasContext.Provider>
       ) : (
@@ -96,13 +119,22 @@ function isTypingTarget(target: EventTarget | null): boolean {
   return target.isContentEditable || target.closest('input, textarea, select, [contenteditable="true"]') !== null;
 }
 
-function Workspace({ user }: { user: { id: string; name: string } }) {
+function Workspace({
+  user,
+  shared = false,
+  headerActions,
+}: {
+  user: { id: string; name: string };
+  shared?: boolean;
+  headerActions?: ReactNode;
+}) {
   const { session, readOnly } = useCanvas();
   const { graph, presence, actions } = session;
   const nodes = useStore(graph, selectNodes);
   const edges = useStore(graph, selectEdges);
   const selection = useStore(graph, selectSelection);
   const selectedEdges = useStore(graph, selectSelectedEdges);
+  const baseline = useBaselineSpec();
   const connection = useStore(session.connection);
   const rf = useReactFlow<CanvasNode, CanvasEdge>();
   const stageRef = useRef<HTMLDivElement>(null);
@@ -156,6 +188,10 @@ function Workspace({ user }: { user: { id: string; name: string } }) {
   }, [publishCursor]);
 
   const [fitted, setFitted] = useState(false);
+  // Far out, cards are too small to read: draw them plainly (see canvas.css), which keeps
+  // panning a 300-node canvas smooth.
+  const far = useFlowStore(selectFar);
+  const [moving, setMoving] = useState(false);
 
   // ── following someone's viewport ──────────────────────────────────────────────────────
   useEffect(() => {
@@ -183,9 +219,11 @@ function Workspace({ user }: { user: { id: string; name: string } }) {
   }, [publishViewport]);
 
   const onMoveStart: OnMoveStart = useCallback((event) => {
+    setMoving(true);
     // Programmatic moves (following, fit) have no event; any pan or zoom by this user stops following.
     if (event) setFollowing(null);
   }, []);
+  const onMoveEnd = useCallback(() => setMoving(false), []);
 
   // ── React Flow → document ─────────────────────────────────────────────────────────────
   const onNodesChange = useCallback(
@@ -332,7 +370,9 @@ function Workspace({ user }: { user: { id: string; name: string } }) {
   return (
     <div className={`canvas-root${panelOpen ? ' has-panel' : ''}`}>
       <div
-        className={`canvas-stage${followed ? ' is-following' : ''}${readOnly ? ' is-readonly' : ''}`}
+        className={`canvas-stage${followed ? ' is-following' : ''}${readOnly ? ' is-readonly' : ''}${far ? ' is-far' : ''}${
+          moving ? ' is-moving' : ''
+        }`}
         ref={stageRef}
         style={stageStyle}
         tabIndex={-1}
@@ -351,6 +391,7 @@ function Workspace({ user }: { user: { id: string; name: string } }) {
           onNodeDragStart={actions.endCapture}
           onMove={publishViewport}
           onMoveStart={onMoveStart}
+          onMoveEnd={onMoveEnd}
           nodesDraggable={!readOnly}
           nodesConnectable={!readOnly}
           edgesReconnectable={false}
@@ -377,7 +418,7 @@ function Workspace({ user }: { user: { id: string; name: string } }) {
 
         <div className="canvas-hud canvas-hud-left">
           <ConnectionBadge />
-          <StagedChangesButton open={changesOpen} onToggle={toggleChanges} />
+          {shared ? null : <StagedChangesButton open={changesOpen} onToggle={toggleChanges} />}
           {readOnly ? <ViewOnlyBadge /> : null}
         </div>
         {readOnly ? null : (
@@ -392,7 +433,9 @@ function Workspace({ user }: { user: { id: string; name: string } }) {
           </div>
         )}
         <div className="canvas-hud canvas-hud-right">
+          {headerActions}
           <AvatarStack self={self} following={following} onFollow={setFollowing} />
+          {readOnly ? null : <DeployButton />}
         </div>
         {followed ? (
           <div className="follow-banner" style={{ background: followed.user.color }} data-testid="following">
@@ -402,6 +445,8 @@ function Workspace({ user }: { user: { id: string; name: string } }) {
             </button>
           </div>
         ) : null}
+        <DeploymentDock />
+        <DeployToasts />
 
         {!connection.loaded ? (
           <div className="canvas-overlay">
@@ -430,7 +475,9 @@ function Workspace({ user }: { user: { id: string; name: string } }) {
       </div>
 
       {changesOpen ? (
-        <StagedChanges doc={session.doc} baseline={BASELINE} onClose={closeChanges} onSelect={showNode} />
+        <StagedChanges doc={session.doc} baseline={baseline} onClose={closeChanges} onSelect={showNode}>
+          {readOnly ? null : <DeployForm variant="footer" />}
+        </StagedChanges>
       ) : panelId ? (
         <ServicePanel key={panelId} doc={session.doc} serviceId={panelId} readOnly={readOnly} onClose={closePanel} undoOrigin={session.origin} />
       ) : null}

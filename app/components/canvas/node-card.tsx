@@ -3,6 +3,7 @@ import { Handle, Position, useConnection, type NodeProps } from '@xyflow/react';
 import { memo, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
 import { useCanvas } from './context';
 import type { CanvasNode, NodeView } from './graph-store';
+import { NodeStatus, NodeUrl, useServerIssues } from '../deploy';
 import { KindIcon, kindLabel } from '../service-panel';
 import { AlertIcon, GlobeIcon, PencilIcon } from './icons';
 import type { NodePresence } from './presence-store';
@@ -29,7 +30,10 @@ function NodeCard({ id, data, selected }: NodeProps<CanvasNode>) {
   // While someone drags a connection from another node, this whole card is the drop target.
   const dropTarget = useConnection((c) => c.inProgress && c.fromNode.id !== id);
   const runnable = data.kind === 'service' || data.kind === 'database';
-  const invalid = data.issues.length > 0;
+  // What the server refused at the last commit, until the node is edited.
+  const serverIssues = useServerIssues(id);
+  const issues = serverIssues.length ? [...new Set([...data.issues, ...serverIssues])] : data.issues;
+  const invalid = issues.length > 0;
   const halo = presence.selectedBy[0] ?? presence.editingBy[0];
   const tag = presence.editingBy.length
     ? `${names(presence.editingBy)} ${presence.editingBy.length > 1 ? 'are' : 'is'} editing`
@@ -96,21 +100,18 @@ function NodeCard({ id, data, selected }: NodeProps<CanvasNode>) {
         ) : null}
       </div>
       <div className="cnode-foot">
-        {/* Filled with live status and usage once deployments exist. */}
-        <div className="cnode-status" data-testid="node-status">
-          <span className="status-dot" aria-hidden />
-          Not deployed
-        </div>
+        <NodeStatus id={id} runnable={runnable} />
         <span className="cnode-kind">
           {label(data)}
           {data.replicas !== null && data.replicas !== 1 && runnable ? ` · ×${data.replicas}` : ''}
         </span>
       </div>
+      {runnable ? <NodeUrl id={id} /> : null}
       {invalid ? (
-        <div className="cnode-issue" data-testid="node-issue" title={data.issues.join('\n')}>
+        <div className="cnode-issue" data-testid="node-issue" title={issues.join('\n')}>
           <AlertIcon size={12} />
-          <span className="cnode-issue-text">{data.issues[0]}</span>
-          {data.issues.length > 1 ? <span className="cnode-issue-more">+{data.issues.length - 1}</span> : null}
+          <span className="cnode-issue-text">{issues[0]}</span>
+          {issues.length > 1 ? <span className="cnode-issue-more">+{issues.length - 1}</span> : null}
         </div>
       ) : null}
       {runnable ? <Handle type="source" position={Position.Right} isConnectable={!readOnly} className="cnode-handle" /> : null}

@@ -142,6 +142,9 @@ export class PresenceStore {
   // ── awareness ───────────────────────────────────────────────────────────────────────────
 
   private onChange = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }): void => {
+    const self = this.awareness.clientID;
+    // This client's own changes (its cursor, its viewport while panning) concern no one here.
+    if (![...added, ...updated, ...removed].some((id) => id !== self)) return;
     for (const id of removed) this.peers.delete(id);
     this.readAll([...added, ...updated]);
   };

@@ -130,12 +130,14 @@ export function createCanvasSession(opts: {
   user: PresenceUser;
   baseline: DeployableSpec;
   url?: string;
+  /** Query parameters of the sync socket, e.g. `{ token }` for a share link's read-only canvas. */
+  params?: Record<string, string>;
 }): CanvasSession {
   const doc = new Y.Doc();
   const origin = { canvas: opts.user.id };
   // The server is the only relay: no BroadcastChannel, so a viewer's tab can never hand an
   // update to an editor's tab of the same browser.
-  const provider = new WebsocketProvider(opts.url ?? syncUrl(window.location), opts.environmentId, doc, { disableBc: true });
+  const provider = new WebsocketProvider(opts.url ?? syncUrl(window.location), opts.environmentId, doc, { disableBc: true, params: opts.params });
   const undoManager = new Y.UndoManager([doc.getMap(ROOT.services), doc.getMap(ROOT.edges)], {
     trackedOrigins: new Set([origin]),
     captureTimeout: 400,

@@ -1,0 +1,65 @@
+/** The deploy controller of the open canvas, and hooks that read one slice of it each. */
+import { createContext, useCallback, useContext, useEffect, useMemo, useSyncExternalStore, type ReactNode } from 'react';
+import { emptySpec, type DeployableSpec } from '../../../sync';
+import { useCanvas } from '../canvas/context';
+import { DeployController } from './controller';
+import type { ServiceStatusSnapshot } from './stores';
+
+const DeployContext = createContext<DeployController | null>(null);
+
+/** Inside the canvas's context: connects to `/live` for the environment while mounted. */
+export function DeployProvider({ environmentId, children }: { environmentId: string; children: ReactNode }) {
+  const { session } = useCanvas();
+  const controller = useMemo(() => new DeployController(environmentId, session.doc, session.graph), [environmentId, session]);
+  useEffect(() => {
+    controller.start();
+    return () => controller.destroy();
+  }, [controller]);
+  return <DeployContext.Provider value={controller}>{children}</DeployContext.Provider>;
+}
+
+/** Null outside a canvas (a node card rendered on its own shows no deploy state). */
+export function useDeploy(): DeployController | null {
+  return useContext(DeployContext);
+}
+
+const noSubscribe = () => () => {};
+
+export function useServiceStatus(serviceId: string): ServiceStatusSnapshot {
+  const controller = useDeploy();
+  const subscribe = useCallback(
+    (listener: () => void) => (controller ? controller.status.subscribe(serviceId, listener) : noSubscribe()),
+    [controller, serviceId],
+  );
+  const get = useCallback(() => controller?.status.get(serviceId), [controller, serviceId]);
+  return useSyncExternalStore(subscribe, get, get);
+}
+
+const NO_ISSUES: string[] = [];
+
+/** What the server said is wrong with the service at the last commit attempt. */
+export function useServerIssues(serviceId: string): string[] {
+  const controller = useDeploy();
+  const subscribe = useCallback((listener: () => void) => (controller ? controller.issues.subscribe(listener) : noSubscribe()), [controller]);
+  const get = useCallback(() => controller?.issues.get(serviceId) ?? NO_ISSUES, [controller, serviceId]);
+  return useSyncExternalStore(subscribe, get, get);
+}
+
+const EMPTY = emptySpec();
+
+/** The latest commit's spec: what the staged changes are compared with. */
+export function useBaselineSpec(): DeployableSpec {
+  const controller = useDeploy();
+  const subscribe = useCallback((listener: () => void) => (controller ? controller.baseline.subscribe(listener) : noSubscribe()), [controller]);
+  const get = useCallback(() => controller?.baseline.get().spec ?? EMPTY, [controller]);
+  return useSyncExternalStore(subscribe, get, get);
+}
+
+/** Reads a whole readable of the controller (small ones: busy, drawer, toasts…). */
+export function useControllerValue<T>(pick: (c: DeployController) => { subscribe(l: () => void): () => void; get(): T }, fallback: T): T {
+  const controller = useDeploy();
+  const store = controller ? pick(controller) : null;
+  const subscribe = useCallback((listener: () => void) => (store ? store.subscribe(listener) : noSubscribe()), [store]);
+  const get = useCallback(() => (store ? store.get() : fallback), [store, fallback]);
+  return useSyncExternalStore(subscribe, get, get);
+}

@@ -1,0 +1,55 @@
+/**
+ * One socket.io connection to `/live` for one environment: subscribes on every (re)connect,
+ * so the server's snapshot brings a reconnected page up to date, and hands parsed `status`
+ * and `deployment` messages to the caller. Same-origin, so the session cookie authenticates it.
+ */
+import { io, type Socket } from 'socket.io-client';
+import { liveDeploymentSchema, liveStatusSchema, type Ack, type LiveDeployment, type LiveStatus } from '../../../sync';
+
+export type LiveState = 'connecting' | 'live' | 'offline' | 'refused';
+
+export interface LiveHandlers {
+  status?: (message: LiveStatus) => void;
+  deployment?: (message: LiveDeployment) => void;
+  state?: (state: LiveState, reason?: string) => void;
+}
+
+export interface LiveConnection {
+  close(): void;
+}
+
+export function connectLive(environmentId: string, handlers: LiveHandlers): LiveConnection {
+  const socket: Socket = io('/live', { withCredentials: true });
+  let closed = false;
+  handlers.state?.('connecting');
+
+  socket.on('connect', () => {
+    socket.emit('subscribe', { environmentId }, (ack: Ack) => {
+      if (closed) return;
+      if (ack.ok) handlers.state?.('live');
+      else handlers.state?.('refused', ack.reason);
+    });
+  });
+  socket.on('disconnect', () => {
+    if (!closed) handlers.state?.('offline');
+  });
+  socket.on('connect_error', () => {
+    if (!closed) handlers.state?.('offline');
+  });
+  socket.on('status', (payload: unknown) => {
+    const parsed = liveStatusSchema.safeParse(payload);
+    if (parsed.success && parsed.data.environmentId === environmentId) handlers.status?.(parsed.data);
+  });
+  socket.on('deployment', (payload: unknown) => {
+    const parsed = liveDeploymentSchema.safeParse(payload);
+    if (parsed.success && parsed.data.environmentId === environmentId) handlers.deployment?.(parsed.data);
+  });
+
+  return {
+    close() {
+      closed = true;
+      socket.removeAllListeners();
+      socket.disconnect();
+    },
+  };
+}
