@@ -227,12 +227,12 @@ test('the server refuses a commit with problems, and the canvas marks the node',
   // Set it on the secrets page, then the same commit goes through.
   await page.getByRole('link', { name: 'Secrets' }).click();
   await page.getByLabel('Name').fill('API_KEY');
-  await page.getByLabel('Value').fill('s3cr3t-value');
+  await page.getByLabel('Value', { exact: true }).fill('s3cr3t-value');
   await page.getByRole('button', { name: 'Save secret' }).click();
   await expect(page.getByTestId('secrets-notice')).toHaveText('API_KEY added.');
   await expect(page.locator('[data-testid="secret"][data-name="API_KEY"]')).toBeVisible();
   await expect(page.locator('body')).not.toContainText('s3cr3t-value');
-  await expect(page.getByLabel('Value')).toHaveValue('');
+  await expect(page.getByLabel('Value', { exact: true })).toHaveValue('');
 
   await page.getByRole('link', { name: 'Canvas', exact: true }).click();
   await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'live');
@@ -294,25 +294,50 @@ test('screenshots of deploying', async ({ page, account: _signedUp }) => {
   await deploy(page, 'New landing page');
   await expect(page.getByTestId('deployment-pill')).toHaveAttribute('data-status', 'succeeded', DEPLOYED);
   await expect(node(page, 'web').getByTestId('node-status')).toHaveAttribute('data-state', 'running', DEPLOYED);
-  await page.locator('.react-flow__controls-fitview').click();
+  // A fresh load: fitted to the nodes, no toasts.
+  await page.reload();
+  await expect(node(page, 'web').getByTestId('node-status')).toHaveAttribute('data-state', 'running');
 
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
-    await page.getByTestId('deploy-toast').first().waitFor({ state: 'detached', timeout: 15_000 }).catch(() => undefined);
     await page.getByTestId('deployment-pill').click();
+    await expect(page.getByTestId('deployment-drawer')).toBeVisible();
     await page.mouse.move(0, 0);
-    await page.screenshot({ path: `docs/screenshots/deploy-canvas-${scheme}.png` });
+    await page.screenshot({ animations: 'disabled', path: `docs/screenshots/deploy-canvas-${scheme}.png` });
     await page.getByTestId('deployment-drawer').getByRole('button', { name: 'Close' }).click();
+  }
+
+  // A staged change, to deploy from the header's popover or the staged-changes panel.
+  await node(page, 'worker').click();
+  await page.getByLabel('Replicas').fill('3');
+  await page.getByLabel('Replicas').press('Enter');
+  await page.locator('.react-flow__pane').click({ position: { x: 40, y: 300 } });
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
     await page.getByTestId('deploy-button').click();
-    await page.screenshot({ path: `docs/screenshots/deploy-popover-${scheme}.png` });
+    await page.getByRole('dialog', { name: 'Deploy', exact: true }).getByLabel('Message').fill('Three workers for the sale');
+    await page.screenshot({ animations: 'disabled', path: `docs/screenshots/deploy-popover-${scheme}.png` });
     await page.keyboard.press('Escape');
+    await page.getByTestId('staged-changes-button').click();
+    await page.screenshot({ animations: 'disabled', path: `docs/screenshots/deploy-staged-${scheme}.png` });
+    await page.getByTestId('staged-changes-button').click();
   }
 
   await page.getByRole('link', { name: 'Deployments' }).click();
   await expect(page.getByTestId('commit')).toHaveCount(2);
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
-    await page.screenshot({ path: `docs/screenshots/deploy-history-${scheme}.png`, fullPage: true });
+    await page.screenshot({ animations: 'disabled', path: `docs/screenshots/deploy-history-${scheme}.png`, fullPage: true });
+  }
+
+  await page.getByRole('link', { name: 'Secrets' }).click();
+  await page.getByLabel('Name').fill('STRIPE_SECRET_KEY');
+  await page.getByLabel('Value', { exact: true }).fill('sk_test_123');
+  await page.getByRole('button', { name: 'Save secret' }).click();
+  await expect(page.getByTestId('secrets-notice')).toHaveText('STRIPE_SECRET_KEY added.');
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.screenshot({ animations: 'disabled', path: `docs/screenshots/deploy-secrets-${scheme}.png`, fullPage: true });
   }
 
   await page.goto('/nodes');
@@ -322,6 +347,6 @@ test('screenshots of deploying', async ({ page, account: _signedUp }) => {
   await expect(page.getByTestId('join-command')).toBeVisible();
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
-    await page.screenshot({ path: `docs/screenshots/deploy-nodes-${scheme}.png`, fullPage: true });
+    await page.screenshot({ animations: 'disabled', path: `docs/screenshots/deploy-nodes-${scheme}.png`, fullPage: true });
   }
 });

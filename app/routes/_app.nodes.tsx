@@ -7,6 +7,7 @@ import { CopyButton } from '~/components/deploy/copy-button';
 import { bytes } from '~/components/deploy/format';
 import { PlusIconSmall, ServerIcon } from '~/components/deploy/icons';
 import { timeAgo } from '~/components/ui';
+import { useAppData } from './_app';
 import deployStyles from '~/styles/deploy.css?url';
 // Loader-only: the Remix bundle keeps its own copy of this pure module, and it never reaches the browser.
 import { can } from '../../server/auth/permissions';
@@ -191,7 +192,9 @@ function AddNode({
   onCreated: (j: Joining) => void;
   onClose: () => void;
 }) {
-  const [target, setTarget] = useState(0);
+  // The team in the header's switcher first.
+  const current = useAppData()?.team?.id;
+  const [target, setTarget] = useState(() => Math.max(0, targets.findIndex((t) => t.teamId === current)));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const selectId = useId();

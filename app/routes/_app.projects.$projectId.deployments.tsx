@@ -46,5 +46,5 @@ export function loader({ request, context, params }: LoaderFunctionArgs) {
 
 export default function Deployments() {
   const data = useLoaderData<typeof loader>();
-  return <History key={data.environment.id} projectId={data.project.id} {...data} />;
+  return <History key={data.environment.id} {...data} />;
 }

@@ -152,7 +152,7 @@ export default function Secrets() {
                     type="password"
                     className="input mono"
                     autoComplete="new-password"
-                    placeholder="••••••••"
+                    placeholder="Paste the value"
                     aria-invalid={errors.value ? true : undefined}
                   />
                   {errors.value ? <span className="field-error">{errors.value}</span> : null}

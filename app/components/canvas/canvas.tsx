@@ -93,13 +93,10 @@ export function Canvas({ environmentId, environmentName, user, readOnly, shareTo
       {context ? (
         <CanvasContext.Provider value={context}>
           <ReactFlowProvider>
-            {shareToken ? (
-              <Workspace user={user} shared headerActions={headerActions} />
-            ) : (
-              <DeployProvider environmentId={environmentId}>
-                <Workspace user={user} headerActions={headerActions} />
-              </DeployProvider>
-            )}
+            {/* With a share link's token it brings live status only (see DeployProvider). */}
+            <DeployProvider environmentId={environmentId} shareToken={shareToken || undefined}>
+              <Workspace user={user} shared={Boolean(shareToken)} headerActions={headerActions} />
+            </DeployProvider>
           </ReactFlowProvider>
         </CanvasContext.Provider>
       ) : (
@@ -192,6 +189,9 @@ function Workspace({
   // panning a 300-node canvas smooth.
   const far = useFlowStore(selectFar);
   const [moving, setMoving] = useState(false);
+  const [connecting, setConnecting] = useState(false);
+  const onConnectStart = useCallback(() => setConnecting(true), []);
+  const onConnectEnd = useCallback(() => setConnecting(false), []);
 
   // ── following someone's viewport ──────────────────────────────────────────────────────
   useEffect(() => {
@@ -372,7 +372,7 @@ function Workspace({
       <div
         className={`canvas-stage${followed ? ' is-following' : ''}${readOnly ? ' is-readonly' : ''}${far ? ' is-far' : ''}${
           moving ? ' is-moving' : ''
-        }`}
+        }${connecting ? ' is-connecting' : ''}`}
         ref={stageRef}
         style={stageStyle}
         tabIndex={-1}
@@ -387,6 +387,8 @@ function Workspace({
           onNodesChange={onNodesChange}
           onEdgesChange={onEdgesChange}
           onConnect={onConnect}
+          onConnectStart={onConnectStart}
+          onConnectEnd={onConnectEnd}
           isValidConnection={isValidConnection}
           onNodeDragStart={actions.endCapture}
           onMove={publishViewport}

@@ -1,5 +1,5 @@
 /** A node of the canvas: a card with its kind, name, source, port, a status area and its problems. */
-import { Handle, Position, useConnection, type NodeProps } from '@xyflow/react';
+import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
 import { useCanvas } from './context';
 import type { CanvasNode, NodeView } from './graph-store';
@@ -27,8 +27,6 @@ function NodeCard({ id, data, selected }: NodeProps<CanvasNode>) {
   const nodeStore = useMemo(() => session.presence.nodeStore(id), [session, id]);
   const presence: NodePresence = useStore(nodeStore);
   const [renaming, setRenaming] = useState(false);
-  // While someone drags a connection from another node, this whole card is the drop target.
-  const dropTarget = useConnection((c) => c.inProgress && c.fromNode.id !== id);
   const runnable = data.kind === 'service' || data.kind === 'database';
   // What the server refused at the last commit, until the node is edited.
   const serverIssues = useServerIssues(id);
@@ -61,9 +59,8 @@ function NodeCard({ id, data, selected }: NodeProps<CanvasNode>) {
           {tag}
         </div>
       ) : null}
-      {runnable ? (
-        <Handle type="target" position={Position.Left} isConnectable={!readOnly} className={dropTarget ? 'cnode-drop' : 'cnode-handle'} />
-      ) : null}
+      {/* While a connection is being drawn, CSS stretches this handle over the card: drop anywhere on it. */}
+      {runnable ? <Handle type="target" position={Position.Left} isConnectable={!readOnly} className="cnode-handle" /> : null}
       <div className="cnode-head">
         <KindTile kind={data.kind} />
         <div className="cnode-title">

@@ -7,10 +7,16 @@ import type { ServiceStatusSnapshot } from './stores';
 
 const DeployContext = createContext<DeployController | null>(null);
 
-/** Inside the canvas's context: connects to `/live` for the environment while mounted. */
-export function DeployProvider({ environmentId, children }: { environmentId: string; children: ReactNode }) {
+/**
+ * Inside the canvas's context: connects to `/live` for the environment while mounted. With a
+ * share link's token, only the services' live status is there (no commits, no deployments).
+ */
+export function DeployProvider({ environmentId, shareToken, children }: { environmentId: string; shareToken?: string; children: ReactNode }) {
   const { session } = useCanvas();
-  const controller = useMemo(() => new DeployController(environmentId, session.doc, session.graph), [environmentId, session]);
+  const controller = useMemo(
+    () => new DeployController(environmentId, session.doc, session.graph, shareToken),
+    [environmentId, session, shareToken],
+  );
   useEffect(() => {
     controller.start();
     return () => controller.destroy();

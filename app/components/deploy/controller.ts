@@ -51,6 +51,8 @@ export class DeployController {
     readonly environmentId: string,
     private readonly doc: Y.Doc,
     private readonly graph: GraphPort,
+    /** A share link's token: live status only (the API and deployment steps are the team's). */
+    private readonly shareToken?: string,
   ) {
     this.services = doc.getMap<unknown>(ROOT.services);
   }
@@ -59,6 +61,14 @@ export class DeployController {
   start(): void {
     if (this.live) return;
     this.abort = new AbortController();
+    if (this.shareToken) {
+      this.live = connectLive(
+        this.environmentId,
+        { state: (state) => this.liveState.set(state), status: (message) => this.status.apply(message.services) },
+        { token: this.shareToken },
+      );
+      return;
+    }
     this.services.observeDeep(this.onEdit);
     this.live = connectLive(this.environmentId, {
       state: (state) => this.liveState.set(state),
@@ -72,11 +82,12 @@ export class DeployController {
   }
 
   stop(): void {
-    this.live?.close();
+    if (!this.live) return;
+    this.live.close();
     this.live = null;
     this.abort?.abort();
     this.abort = null;
-    this.services.unobserveDeep(this.onEdit);
+    if (!this.shareToken) this.services.unobserveDeep(this.onEdit);
   }
 
   destroy(): void {

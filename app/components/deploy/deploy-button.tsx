@@ -3,9 +3,11 @@
  * (an optional message, "Deploy", "Commit without deploy"), and the same form in the
  * staged-changes panel's footer. Only editors see either.
  */
+import { Link, useParams } from '@remix-run/react';
 import { useEffect, useId, useRef, useState } from 'react';
 import { useCanvas } from '../canvas/context';
 import type { GraphState } from '../canvas/graph-store';
+import type { ConnectionInfo } from '../canvas/session';
 import { useStore } from '../canvas/store';
 import { useControllerValue, useDeploy } from './context';
 import { RocketIcon } from './icons';
@@ -13,6 +15,7 @@ import type { BaselineState } from './stores';
 
 const selectChanges = (s: GraphState) => s.changeCount;
 const selectInvalid = (s: GraphState) => s.invalidCount;
+const selectLive = (c: ConnectionInfo) => c.state === 'live';
 
 function useDeployFacts() {
   const { session } = useCanvas();
@@ -20,16 +23,20 @@ function useDeployFacts() {
   const invalid = useStore(session.graph, selectInvalid);
   const baseline = useControllerValue<BaselineState | null>((c) => c.baseline, null);
   const busy = useControllerValue((c) => c.busy, false);
-  return { changes, invalid, commit: baseline?.commit ?? null, loaded: baseline?.loaded ?? false, busy };
+  // The server commits the document it holds: edits this browser has not sent yet would be left out.
+  const synced = useStore(session.connection, selectLive);
+  return { changes, invalid, commit: baseline?.commit ?? null, loaded: baseline?.loaded ?? false, busy, synced };
 }
 
 /** The form itself; `onDone` after a commit went through. */
 export function DeployForm({ onDone, variant }: { onDone?: () => void; variant: 'popover' | 'footer' }) {
   const controller = useDeploy();
-  const { changes, invalid, commit, loaded, busy } = useDeployFacts();
+  const { changes, invalid, commit, loaded, busy, synced } = useDeployFacts();
   const [message, setMessage] = useState('');
   const messageId = useId();
+  const { projectId } = useParams();
   const nothing = loaded && changes === 0;
+  const blocked = busy || nothing || !synced;
 
   const submit = async (deploy: boolean) => {
     if (!controller) return;
@@ -40,13 +47,20 @@ export function DeployForm({ onDone, variant }: { onDone?: () => void; variant: 
     }
   };
 
-  const summary = !loaded
-    ? 'Loading the last commit…'
-    : nothing
-      ? commit
-        ? `Nothing to deploy: the canvas matches commit #${commit.number}.`
-        : 'Nothing to deploy yet: add a service first.'
-      : `${changes} ${changes === 1 ? 'change' : 'changes'} ${commit ? `since commit #${commit.number}` : 'in the first commit'}.`;
+  const history = `/projects/${projectId}/deployments?env=${controller?.environmentId ?? ''}`;
+  const summary = !loaded ? (
+    'Loading the last commit…'
+  ) : nothing ? (
+    commit ? (
+      <>
+        Nothing to deploy: the canvas matches commit #{commit.number}. To run it again, use Redeploy in the <Link to={history}>history</Link>.
+      </>
+    ) : (
+      'Nothing to deploy yet: add a service first.'
+    )
+  ) : (
+    `${changes} ${changes === 1 ? 'change' : 'changes'} ${commit ? `since commit #${commit.number}` : 'in the first commit'}.`
+  );
 
   return (
     <form
@@ -54,7 +68,7 @@ export function DeployForm({ onDone, variant }: { onDone?: () => void; variant: 
       aria-label="Deploy"
       onSubmit={(e) => {
         e.preventDefault();
-        void submit(true);
+        if (!blocked) void submit(true);
       }}
     >
       {variant === 'popover' ? <div className="deploy-form-title">Deploy this environment</div> : null}
@@ -72,7 +86,7 @@ export function DeployForm({ onDone, variant }: { onDone?: () => void; variant: 
           onKeyDown={(e) => {
             if (e.key === 'Enter' && (e.metaKey || e.ctrlKey)) {
               e.preventDefault();
-              void submit(true);
+              if (!blocked) void submit(true);
             }
           }}
         />
@@ -80,16 +94,21 @@ export function DeployForm({ onDone, variant }: { onDone?: () => void; variant: 
       <p className={`deploy-summary${nothing ? ' faint' : ' muted'}`} data-testid="deploy-summary">
         {summary}
       </p>
+      {!synced ? (
+        <p className="deploy-warning" role="note">
+          Not connected: your latest edits have not reached the server yet. Deploy once the canvas is live again.
+        </p>
+      ) : null}
       {invalid > 0 ? (
         <p className="deploy-warning" role="note">
           {invalid} {invalid === 1 ? 'node has' : 'nodes have'} problems: the server will refuse the commit until they are fixed.
         </p>
       ) : null}
       <div className="deploy-actions">
-        <button type="button" className="btn btn-sm" disabled={busy || nothing} onClick={() => void submit(false)}>
+        <button type="button" className="btn btn-sm" disabled={blocked} onClick={() => void submit(false)}>
           Commit without deploy
         </button>
-        <button type="submit" className="btn btn-sm btn-primary" disabled={busy || nothing} data-testid="deploy-submit">
+        <button type="submit" className="btn btn-sm btn-primary" disabled={blocked} data-testid="deploy-submit">
           {busy ? <span className="deploy-spinner" aria-hidden /> : <RocketIcon size={14} />}
           {busy ? 'Deploying…' : 'Deploy'}
         </button>

@@ -14,7 +14,6 @@ import { ExternalIcon, HistoryIcon, RocketIcon } from './icons';
 import { mergeEvents, useLiveEnvironment } from './use-live-environment';
 
 export interface HistoryProps {
-  projectId: string;
   environment: { id: string; name: string };
   commits: Commit[];
   deployments: Deployment[];
@@ -29,11 +28,11 @@ export interface HistoryProps {
 type Notice = { kind: 'ok' | 'error'; text: string } | null;
 
 export function History(props: HistoryProps) {
-  const { projectId, environment, commits, deployments, canDeploy } = props;
+  const { environment, commits, deployments, canDeploy } = props;
   const revalidator = useRevalidator();
   const reload = useCallback(() => revalidator.revalidate(), [revalidator]);
   const live = useLiveEnvironment(environment.id, reload);
-  const services = live.services ?? props.services;
+  const services = [...(live.services ?? props.services)].sort((a, b) => a.name.localeCompare(b.name));
   const [notice, setNotice] = useState<Notice>(null);
   const [pending, setPending] = useState<string | null>(null);
 
@@ -57,7 +56,7 @@ export function History(props: HistoryProps) {
   const redeploy = (commit: Commit) =>
     run(`redeploy:${commit.id}`, async () => {
       await deployApi.redeploy(commit.id);
-      return `Commit #${commit.number} is being deployed again.`;
+      return `Commit #${commit.number} is being deployed.`;
     });
   const cancel = (deployment: Deployment) =>
     run(`cancel:${deployment.id}`, async () => {
@@ -66,6 +65,7 @@ export function History(props: HistoryProps) {
     });
 
   const latestCommit = commits[0];
+  const deployed = new Set(deployments.map((d) => d.commitId));
   return (
     <main className="page page-wide dep-page">
       <div className="page-header">
@@ -108,6 +108,7 @@ export function History(props: HistoryProps) {
                   open={i < 4}
                   isCurrent={props.current?.id === commit.id}
                   isLatest={commit.id === latestCommit?.id}
+                  wasDeployed={deployed.has(commit.id)}
                   rollbackOf={commit.rollbackOf ? commits.find((c) => c.id === commit.rollbackOf)?.number ?? null : null}
                   canDeploy={canDeploy}
                   pending={pending}
@@ -186,6 +187,7 @@ function CommitItem({
   open,
   isCurrent,
   isLatest,
+  wasDeployed,
   rollbackOf,
   canDeploy,
   pending,
@@ -196,6 +198,8 @@ function CommitItem({
   open: boolean;
   isCurrent: boolean;
   isLatest: boolean;
+  /** Committed without deploying: its button says Deploy, not Redeploy. */
+  wasDeployed: boolean;
   rollbackOf: number | null;
   canDeploy: boolean;
   pending: string | null;
@@ -220,9 +224,15 @@ function CommitItem({
         {canDeploy ? (
           <div className="dep-commit-actions">
             {isLatest ? (
-              <button type="button" className="btn btn-sm" disabled={busy} onClick={() => onRedeploy(commit)} title="Deploy this commit again as it is">
+              <button
+                type="button"
+                className="btn btn-sm"
+                disabled={busy}
+                onClick={() => onRedeploy(commit)}
+                title={wasDeployed ? 'Deploy this commit again as it is' : 'Deploy this commit'}
+              >
                 {pending === `redeploy:${commit.id}` ? <span className="deploy-spinner" aria-hidden /> : <RocketIcon size={13} />}
-                Redeploy
+                {wasDeployed ? 'Redeploy' : 'Deploy'}
               </button>
             ) : (
               <button

@@ -18,8 +18,9 @@ export interface LiveConnection {
   close(): void;
 }
 
-export function connectLive(environmentId: string, handlers: LiveHandlers): LiveConnection {
-  const socket: Socket = io('/live', { withCredentials: true });
+/** `token`: a share link's (read-only, `status` only) instead of the session cookie. */
+export function connectLive(environmentId: string, handlers: LiveHandlers, opts: { token?: string } = {}): LiveConnection {
+  const socket: Socket = io('/live', { withCredentials: true, ...(opts.token ? { auth: { token: opts.token } } : {}) });
   let closed = false;
   handlers.state?.('connecting');
 

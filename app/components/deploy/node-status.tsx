@@ -1,11 +1,13 @@
 /** The live part of a node card: its state, replicas and public URL. Each reads its own service only. */
-import { useServiceStatus } from './context';
+import { useDeploy, useServiceStatus } from './context';
 import { SERVICE_STATE_HINT, SERVICE_STATE_LABEL, shortUrl } from './format';
 import { ExternalIcon } from './icons';
 
 export function NodeStatus({ id, runnable }: { id: string; runnable: boolean }) {
   const status = useServiceStatus(id);
-  if (!runnable) return <div className="cnode-status" data-testid="node-status" />;
+  const live = useDeploy() !== null;
+  // Volumes do not run; a card outside a DeployProvider knows nothing about deployments.
+  if (!runnable || !live) return <div className="cnode-status" data-testid="node-status" />;
   if (status === undefined) {
     return (
       <div className="cnode-status" data-testid="node-status" data-state="unknown">

@@ -78,8 +78,9 @@ export class DeploymentsStore extends Emitter implements Readable<DeploymentsSta
   show(deployment: Deployment): void {
     const current = this.state.latest;
     if (current && current.id !== deployment.id && Date.parse(current.createdAt) > Date.parse(deployment.createdAt)) return;
-    const given = deployment.events ?? (current?.id === deployment.id ? this.state.events : []);
-    const events = merge(given, this.early.get(deployment.id) ?? []);
+    // Events are append-only records: every source (this answer, what is shown, what came early) adds up.
+    const shown = current?.id === deployment.id ? this.state.events : [];
+    const events = merge(merge(shown, deployment.events ?? []), this.early.get(deployment.id) ?? []);
     this.early.delete(deployment.id);
     const { events: _events, ...rest } = deployment;
     // A status the socket brought while the answer was on its way is the newer one.
