@@ -13,6 +13,7 @@ import {
   useNodesInitialized,
   useReactFlow,
   useStore as useFlowStore,
+  useStoreApi as useFlowStoreApi,
   type Connection,
   type EdgeChange,
   type EdgeTypes,
@@ -162,6 +163,17 @@ function Workspace({
     [presence, rf],
   );
   const dragWrite = useMemo(() => throttle((moves: Array<{ id: string; position: { x: number; y: number } }>) => actions.move(moves), 50), [actions]);
+  // Publish from the viewport itself rather than onMove, which React Flow does
+  // not call for every kind of pan (scrolling with panOnScroll, for one).
+  const flowStore = useFlowStoreApi();
+  useEffect(() => {
+    let last = flowStore.getState().transform;
+    return flowStore.subscribe((state) => {
+      if (state.transform === last) return;
+      last = state.transform;
+      publishViewport();
+    });
+  }, [flowStore, publishViewport]);
   useEffect(
     () => () => {
       publishCursor.cancel();
@@ -391,7 +403,6 @@ function Workspace({
           onConnectEnd={onConnectEnd}
           isValidConnection={isValidConnection}
           onNodeDragStart={actions.endCapture}
-          onMove={publishViewport}
           onMoveStart={onMoveStart}
           onMoveEnd={onMoveEnd}
           nodesDraggable={!readOnly}
