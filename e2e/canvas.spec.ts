@@ -230,9 +230,8 @@ test('invalid content shows as invalid instead of breaking the canvas', async ({
   await close();
 });
 
-// Documentation screenshots: CANVAS_SCREENSHOTS=1 npx playwright test e2e/canvas.spec.ts -g screenshots
+// Documentation screenshots: SCREENSHOTS=1 npx playwright test e2e/canvas.spec.ts -g screenshots
 test('screenshots of the canvas with two people', async ({ browser }) => {
-  test.skip(!process.env.CANVAS_SCREENSHOTS, 'set CANVAS_SCREENSHOTS=1 to refresh docs/screenshots/canvas-*.png');
   test.setTimeout(180_000);
   mkdirSync('docs/screenshots', { recursive: true });
   for (const scheme of ['light', 'dark'] as const) {

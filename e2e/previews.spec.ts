@@ -102,7 +102,6 @@ test('a preview forked from production is shared read-only, and revoking the lin
 });
 
 test('screenshots of the share page and the preview banner', async ({ page, browser, account: _signedUp }) => {
-  test.skip(!process.env.SCREENSHOTS, 'set SCREENSHOTS=1 to refresh docs/screenshots/share-*.png and preview-*.png');
   mkdirSync('docs/screenshots', { recursive: true });
   await page.setViewportSize({ width: 1360, height: 820 });
   await newProjectWithService(page, 'web');
