@@ -1,7 +1,8 @@
 /** Small stroke icons for the canvas, drawn on a 16-unit grid in `currentColor`. */
 import type { ReactNode } from 'react';
 
-function Icon({ children, size = 16 }: { children: ReactNode; size?: number }) {
+/** The frame every 16-unit stroke icon in the app is drawn in. */
+export function Icon({ children, size = 16 }: { children: ReactNode; size?: number }) {
   return (
     <svg
       width={size}

@@ -1,23 +1,5 @@
 /** Stroke icons for deploying, on the canvas icons' 16-unit grid, in `currentColor`. */
-import type { ReactNode } from 'react';
-
-function Icon({ children, size = 16 }: { children: ReactNode; size?: number }) {
-  return (
-    <svg
-      width={size}
-      height={size}
-      viewBox="0 0 16 16"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth="1.5"
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden
-    >
-      {children}
-    </svg>
-  );
-}
+import { Icon } from '../canvas/icons';
 
 export const RocketIcon = (p: { size?: number }) => (
   <Icon {...p}>
