@@ -3,7 +3,8 @@
 /** @type {import('@remix-run/dev').VitePluginConfig} */
 export default {
   appDirectory: 'app',
-  buildDirectory: 'build',
+  // CONTAINR_BUILD_DIR: a second build beside the default one (parallel test runs).
+  buildDirectory: process.env.CONTAINR_BUILD_DIR ?? 'build',
   ignoredRouteFiles: ['**/*.test.ts', '**/*.server.test.ts'],
   future: {
     v3_fetcherPersist: true,

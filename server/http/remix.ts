@@ -43,13 +43,15 @@ export async function mountRemix(app: Express, httpServer: Server, services: Ser
     return { close: () => devServer.close() };
   }
 
-  const buildFile = join(root, 'build/server/index.js');
+  // CONTAINR_BUILD_DIR (also read by remix.config.js) lets two checkouts' test runs build side by side.
+  const buildDir = join(root, process.env.CONTAINR_BUILD_DIR ?? 'build');
+  const buildFile = join(buildDir, 'server/index.js');
   if (!existsSync(buildFile)) {
     throw new Error(`no production build at ${buildFile}: run \`npm run build\` first (or start with --dev)`);
   }
   const build = (await import(buildFile)) as ServerBuild;
-  app.use('/assets', express.static(join(root, 'build/client/assets'), { immutable: true, maxAge: '1y' }));
-  app.use(express.static(join(root, 'build/client'), { maxAge: '1h' }));
+  app.use('/assets', express.static(join(buildDir, 'client/assets'), { immutable: true, maxAge: '1y' }));
+  app.use(express.static(join(buildDir, 'client'), { maxAge: '1h' }));
   app.all('*', createRequestHandler({ build, getLoadContext }));
   return { close: async () => {} };
 }
