@@ -4,13 +4,31 @@
  * and `deployment` messages to the caller. Same-origin, so the session cookie authenticates it.
  */
 import { io, type Socket } from 'socket.io-client';
-import { liveDeploymentSchema, liveStatusSchema, type Ack, type LiveDeployment, type LiveStatus } from '../../../sync';
+import {
+  liveDeploymentSchema,
+  liveEventsSchema,
+  liveLogsSchema,
+  liveMetricsSchema,
+  liveStatusSchema,
+  type Ack,
+  type LiveDeployment,
+  type LiveEvents,
+  type LiveLogs,
+  type LiveMetrics,
+  type LiveStatus,
+} from '../../../sync';
 
 export type LiveState = 'connecting' | 'live' | 'offline' | 'refused';
 
 export interface LiveHandlers {
   status?: (message: LiveStatus) => void;
   deployment?: (message: LiveDeployment) => void;
+  /** One batch per tick: new log lines of the environment's services. */
+  logs?: (message: LiveLogs) => void;
+  /** One sample per service per tick. */
+  metrics?: (message: LiveMetrics) => void;
+  /** Engine events (die, oom, health_status). */
+  events?: (message: LiveEvents) => void;
   state?: (state: LiveState, reason?: string) => void;
 }
 
@@ -45,6 +63,25 @@ export function connectLive(environmentId: string, handlers: LiveHandlers, opts:
     const parsed = liveDeploymentSchema.safeParse(payload);
     if (parsed.success && parsed.data.environmentId === environmentId) handlers.deployment?.(parsed.data);
   });
+  // Parsed only when someone listens: log batches can be large.
+  if (handlers.logs) {
+    socket.on('logs', (payload: unknown) => {
+      const parsed = liveLogsSchema.safeParse(payload);
+      if (parsed.success && parsed.data.environmentId === environmentId) handlers.logs?.(parsed.data);
+    });
+  }
+  if (handlers.metrics) {
+    socket.on('metrics', (payload: unknown) => {
+      const parsed = liveMetricsSchema.safeParse(payload);
+      if (parsed.success && parsed.data.environmentId === environmentId) handlers.metrics?.(parsed.data);
+    });
+  }
+  if (handlers.events) {
+    socket.on('events', (payload: unknown) => {
+      const parsed = liveEventsSchema.safeParse(payload);
+      if (parsed.success && parsed.data.environmentId === environmentId) handlers.events?.(parsed.data);
+    });
+  }
 
   return {
     close() {
