@@ -1,6 +1,6 @@
 /** The deploy controller of the open canvas, and hooks that read one slice of it each. */
 import { createContext, useCallback, useContext, useEffect, useMemo, useSyncExternalStore, type ReactNode } from 'react';
-import { emptySpec, type DeployableSpec } from '../../../sync';
+import { emptySpec, type DeployableSpec, type LogLine, type ServiceMetrics } from '../../../sync';
 import { useCanvas } from '../canvas/context';
 import { DeployController } from './controller';
 import type { ServiceStatusSnapshot } from './stores';
@@ -48,6 +48,30 @@ export function useServerIssues(serviceId: string): string[] {
   const controller = useDeploy();
   const subscribe = useCallback((listener: () => void) => (controller ? controller.issues.subscribe(listener) : noSubscribe()), [controller]);
   const get = useCallback(() => controller?.issues.get(serviceId) ?? NO_ISSUES, [controller, serviceId]);
+  return useSyncExternalStore(subscribe, get, get);
+}
+
+const NO_SAMPLES: readonly ServiceMetrics[] = [];
+
+/** The service's live metric samples of the last minutes, oldest first. */
+export function useServiceSamples(serviceId: string): readonly ServiceMetrics[] {
+  const controller = useDeploy();
+  const subscribe = useCallback(
+    (listener: () => void) => (controller ? controller.telemetry.subscribe(serviceId, listener) : noSubscribe()),
+    [controller, serviceId],
+  );
+  const get = useCallback(() => controller?.telemetry.samples(serviceId) ?? NO_SAMPLES, [controller, serviceId]);
+  return useSyncExternalStore(subscribe, get, get);
+}
+
+/** The newest log line the service printed since the canvas opened. */
+export function useLastLogLine(serviceId: string): LogLine | undefined {
+  const controller = useDeploy();
+  const subscribe = useCallback(
+    (listener: () => void) => (controller ? controller.telemetry.subscribe(serviceId, listener) : noSubscribe()),
+    [controller, serviceId],
+  );
+  const get = useCallback(() => controller?.telemetry.lastLine(serviceId), [controller, serviceId]);
   return useSyncExternalStore(subscribe, get, get);
 }
 

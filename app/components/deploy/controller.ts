@@ -9,6 +9,7 @@ import { Emitter, type Readable } from '../canvas/store';
 import { ApiError, deployApi, describeError, isActive, type CommitIssue } from './api';
 import { connectLive, type LiveConnection, type LiveState } from './live';
 import { BaselineStore, DeploymentsStore, IssuesStore, StatusStore, ToastStore } from './stores';
+import { TelemetryStore } from './telemetry';
 
 /** What the controller needs of the canvas's graph store. */
 export interface GraphPort {
@@ -30,6 +31,8 @@ class Value<T> extends Emitter implements Readable<T> {
 
 export class DeployController {
   readonly status = new StatusStore();
+  /** Live metrics and log lines (not for share links: those get status only). */
+  readonly telemetry = new TelemetryStore();
   readonly deployments = new DeploymentsStore();
   readonly issues = new IssuesStore();
   readonly baseline = new BaselineStore();
@@ -76,6 +79,9 @@ export class DeployController {
       deployment: (message) => {
         if (this.deployments.receive(message) && message.deploymentId) this.fetchDeployment(message.deploymentId, true);
       },
+      metrics: (message) => this.telemetry.applyMetrics(message),
+      logs: (message) => this.telemetry.applyLogs(message),
+      events: (message) => this.telemetry.applyEvents(message),
     });
     void this.refreshBaseline();
     void this.loadLatestDeployment();
