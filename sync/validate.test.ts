@@ -147,6 +147,44 @@ describe('validate', () => {
       const spec = specOf([service('api', { source: { type: 'git', repo: '', branch: '' } })]);
       expect(marks(spec)).toEqual(['api:source.repo', 'api:source.branch']);
     });
+
+    it('accepts a full git source', () => {
+      const source = {
+        type: 'git' as const,
+        repo: 'git@github.com:acme/api.git',
+        branch: 'release/1.x',
+        path: 'apps/api',
+        dockerfile: 'docker/Dockerfile.prod',
+        commit: 'a'.repeat(40),
+        autoDeploy: false,
+        credentials: 'DEPLOY_KEY',
+      };
+      expect(marks(specOf([service('api', { source })]))).toEqual([]);
+      for (const repo of ['https://example.com/a.git', 'ssh://git@example.com/a', 'file:///srv/repo', '/srv/repo']) {
+        expect(marks(specOf([service('api', { source: { ...source, repo } })]))).toEqual([]);
+      }
+    });
+
+    it('rejects git sources a build could not use safely', () => {
+      const source = {
+        type: 'git' as const,
+        repo: '--upload-pack=touch /tmp/x',
+        branch: '-evil',
+        path: '../outside',
+        dockerfile: '/etc/passwd',
+        commit: 'not-a-sha',
+        credentials: 'my key',
+      };
+      expect(marks(specOf([service('api', { source })]))).toEqual([
+        'api:source.repo',
+        'api:source.branch',
+        'api:source.path',
+        'api:source.dockerfile',
+        'api:source.commit',
+        'api:source.credentials',
+      ]);
+      expect(marks(specOf([service('api', { source: { type: 'git', repo: 'ext::sh -c x', branch: 'main' } })]))).toEqual(['api:source.repo']);
+    });
   });
 
   it.each([-1, 21, 1.5])('rejects %s replicas', (replicas) => {

@@ -78,7 +78,30 @@ function checkSource({ source }: RunnableSpec, report: Report): void {
     return;
   }
   if (source.repo.trim() === '') report('source.repo', 'a repository is required');
+  else if (!GIT_URL.test(source.repo) || /[\s\0]/.test(source.repo)) {
+    report('source.repo', 'use an https://, ssh://, git@host:path or file:// URL, or an absolute path');
+  }
   if (source.branch.trim() === '') report('source.branch', 'a branch is required');
+  else if (!GIT_REF.test(source.branch)) report('source.branch', 'not a valid branch or tag name');
+  if (source.path !== undefined && source.path !== '' && source.path !== '.' && !isRepoPath(source.path)) {
+    report('source.path', 'a relative path inside the repository, without ..');
+  }
+  if (source.dockerfile !== undefined && source.dockerfile !== '' && !isRepoPath(source.dockerfile)) {
+    report('source.dockerfile', 'a relative path inside the repository, without ..');
+  }
+  if (source.commit !== undefined && !COMMIT_SHA.test(source.commit)) report('source.commit', 'a commit sha: 7 to 64 hex digits');
+  if (source.credentials !== undefined && !ENV_NAME.test(source.credentials)) {
+    report('source.credentials', 'the name of a secret: letters, digits and "_", not starting with a digit');
+  }
+}
+
+/** What a build can clone (never an option-like `-…` or a transport such as `ext::`). */
+const GIT_URL = /^(https?:\/\/|ssh:\/\/|file:\/\/|\/|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:)/;
+const GIT_REF = /^[^-\s~^:?*[\\][^\s~^:?*[\\]*$/;
+const COMMIT_SHA = /^[0-9a-f]{7,64}$/;
+
+function isRepoPath(path: string): boolean {
+  return path.length <= 512 && !path.startsWith('/') && !path.includes('\\') && !path.split('/').includes('..');
 }
 
 function checkPorts({ ports }: RunnableSpec, report: Report): void {

@@ -15,9 +15,18 @@ export const imageSourceSchema = z.looseObject({
 export const gitSourceSchema = z.looseObject({
   type: z.literal('git'),
   repo: z.string(),
+  /** The branch (or tag) the service tracks: pushes to it build and deploy. */
   branch: z.string(),
+  /** The root directory of the build inside the repository (default: its top). */
   path: z.string().optional(),
+  /** The Dockerfile, relative to `path`; absent: `Dockerfile` when there is one, else a detected runtime. */
   dockerfile: z.string().optional(),
+  /** The exact commit to deploy (a push webhook sets it); absent: the branch's head at build time. */
+  commit: z.string().optional(),
+  /** Whether a push to `branch` builds and deploys at once (default true); false: the push waits as a staged change. */
+  autoDeploy: z.boolean().optional(),
+  /** Name of the environment secret holding the deploy credentials: an HTTPS token, or an SSH private key. */
+  credentials: z.string().optional(),
 });
 
 export const sourceSchema = z.discriminatedUnion('type', [imageSourceSchema, gitSourceSchema]);
