@@ -10,3 +10,4 @@ export * from './deployments';
 export * from './secrets';
 export * from './telemetry';
 export * from './share';
+export * from './builds';
