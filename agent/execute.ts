@@ -5,6 +5,7 @@ import type Docker from 'dockerode';
 import { LABELS, type TaskSpec } from '../sync/events';
 import { isManaged, isNotFound, statusOf } from './docker';
 import { TaskFailure, type ExecContext, type ExecOutcome } from './exec-context';
+import { cancelBuild, runBuild } from './build';
 import { inspectOrNull, run } from './run';
 
 type SpecOf<K extends TaskSpec['kind']> = Extract<TaskSpec, { kind: K }>;
@@ -77,6 +78,13 @@ export const executors: Executors = {
     return {};
   },
 
+  build: (spec, ctx) => runBuild(spec, ctx),
+
+  async 'cancel-build'(spec, ctx) {
+    cancelBuild(spec.buildId, ctx);
+    return {};
+  },
+
   async 'remove-volume'(spec, { docker, progress }) {
     const volume = await inspectOrNull(docker.getVolume(spec.volume));
     if (!volume) return {};
@@ -111,6 +119,11 @@ export function lockKey(spec: TaskSpec): string {
       return `network:${spec.network}`;
     case 'remove-volume':
       return `volume:${spec.volume}`;
+    case 'build':
+      return `build:${spec.buildId}`;
+    case 'cancel-build':
+      // Never queued behind the build it cancels.
+      return `cancel-build:${spec.buildId}`;
   }
 }
 

@@ -100,6 +100,121 @@ export const runSpecSchema = z.object({
 });
 export type RunSpec = z.infer<typeof runSpecSchema>;
 
+// ── Builds from git: what the agent clones, builds and tags ────────────────
+/** Base images of the generated Dockerfiles (a self-hoster may point them at a registry mirror). */
+export const DEFAULT_BUILD_BASE_IMAGES = {
+  node: 'containr/node',
+  /** Serves static sites (busybox httpd); also the runtime stage of Go builds. */
+  static: 'containr/busybox',
+  python: 'python:3-slim',
+  go: 'golang:1-alpine',
+} as const;
+
+/** Runtimes a build can use: the repository's own Dockerfile, or one Containr generates. */
+export const BUILD_RUNTIMES = ['dockerfile', 'node', 'static', 'python', 'go'] as const;
+export type BuildRuntime = (typeof BUILD_RUNTIMES)[number];
+
+/** A path inside the repository: relative, no `..` segment, no backslash. */
+const repoPathSchema = z
+  .string()
+  .min(1)
+  .max(512)
+  .refine((p) => !p.startsWith('/') && !p.includes('\\') && !p.split('/').includes('..'), {
+    message: 'must be a relative path inside the repository, without ..',
+  });
+
+/** https://, http://, ssh://, git@host:path, file:// or an absolute local path (never an option-like `-…` or `ext::`). */
+export const gitRepoUrlSchema = z
+  .string()
+  .min(1)
+  .max(2048)
+  .regex(/^(https?:\/\/|ssh:\/\/|file:\/\/|\/|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:)/, {
+    message: 'use an https://, ssh://, git@host:path or file:// URL, or an absolute path',
+  })
+  .refine((u) => !/[\s\0]/.test(u), { message: 'must not contain whitespace' });
+
+export const buildSourceSchema = z.object({
+  repo: gitRepoUrlSchema,
+  /** Branch or tag. */
+  ref: z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[^-\s~^:?*[\\][^\s~^:?*[\\]*$/, { message: 'not a valid branch or tag name' }),
+  /** The exact commit to build (full or abbreviated sha); absent: the ref's head. */
+  commit: z
+    .string()
+    .regex(/^[0-9a-f]{7,64}$/)
+    .optional(),
+  rootDir: z.union([z.literal('.'), repoPathSchema]).default('.'),
+  /** Relative to rootDir; absent: `Dockerfile` when there is one, else a detected runtime. */
+  dockerfilePath: repoPathSchema.optional(),
+});
+export type BuildSource = z.infer<typeof buildSourceSchema>;
+
+/** Deploy credentials: an HTTPS token (the password; username defaults to x-access-token) or an SSH private key. */
+export const buildCredentialsSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('token'), token: z.string().min(1).max(4096), username: z.string().min(1).max(255).optional() }),
+  z.object({ kind: z.literal('ssh-key'), privateKey: z.string().min(1).max(16_384) }),
+]);
+export type BuildCredentials = z.infer<typeof buildCredentialsSchema>;
+
+export const buildBaseImagesSchema = z.object({
+  node: z.string().min(1).max(255).default(DEFAULT_BUILD_BASE_IMAGES.node),
+  static: z.string().min(1).max(255).default(DEFAULT_BUILD_BASE_IMAGES.static),
+  python: z.string().min(1).max(255).default(DEFAULT_BUILD_BASE_IMAGES.python),
+  go: z.string().min(1).max(255).default(DEFAULT_BUILD_BASE_IMAGES.go),
+});
+
+export const buildTaskSchema = z.object({
+  kind: z.literal('build'),
+  buildId: z.string().min(1).max(64),
+  source: buildSourceSchema,
+  credentials: buildCredentialsSchema.optional(),
+  /** Image repository without a tag, e.g. containr/<project>/<service>; the agent tags `<tag>:<commit sha>`. */
+  tag: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, {
+      message: 'an image repository name in lowercase, without a tag',
+    }),
+  baseImages: buildBaseImagesSchema.prefault({}),
+  /** The whole build: fetch, context, image build. */
+  timeoutS: z.number().int().positive().max(6 * 3600),
+});
+export type BuildTask = z.infer<typeof buildTaskSchema>;
+
+/** What a successful build task returns in `taskResult.build`. */
+export const buildResultSchema = z.object({
+  /** Full tag, `<tag>:<commit sha>`. */
+  image: z.string().min(1),
+  /** The full sha that was built. */
+  commit: z.string().regex(/^[0-9a-f]{40,64}$/),
+  /** The image for this commit (and these build settings) already existed: nothing was built. */
+  cached: z.boolean(),
+  runtime: z.enum(BUILD_RUNTIMES),
+  /** The generated Dockerfile, when the runtime was detected (to show, or to eject into the repository). */
+  dockerfile: z.string().optional(),
+});
+export type BuildResult = z.infer<typeof buildResultSchema>;
+
+/**
+ * Beginnings of `error` of a failed build task (the rest explains). A cancelled
+ * build fails with "build cancelled".
+ */
+export const BUILD_ERRORS = {
+  unreachable: 'repository unreachable',
+  auth: 'authentication failed',
+  refNotFound: 'ref not found',
+  noRuntime: 'no Dockerfile and no runtime detected',
+  dockerfileMissing: 'Dockerfile not found',
+  step: 'build step failed',
+  timeout: 'build timed out',
+  tooLarge: 'repository too large',
+  cancelled: 'build cancelled',
+} as const;
+
 export const taskSpecSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('ensure-network'), network: z.string().min(1), labels: labelsSchema }),
   z.object({ kind: z.literal('remove-network'), network: z.string().min(1) }),
@@ -108,6 +223,10 @@ export const taskSpecSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('stop'), name: z.string().min(1), timeoutS: z.number().int().min(0).max(300) }),
   z.object({ kind: z.literal('remove'), name: z.string().min(1) }),
   z.object({ kind: z.literal('remove-volume'), volume: z.string().min(1) }),
+  /** Clone at the commit, build, tag `<tag>:<sha>`; build log lines arrive as task progress (secrets scrubbed). */
+  buildTaskSchema,
+  /** Abort the running build with this buildId (its task then fails with "build cancelled"); succeeds when there is none. */
+  z.object({ kind: z.literal('cancel-build'), buildId: z.string().min(1).max(64) }),
 ]);
 export type TaskSpec = z.infer<typeof taskSpecSchema>;
 
@@ -116,7 +235,14 @@ export type Task = z.infer<typeof taskSchema>;
 
 export const taskProgressSchema = z.object({ id: z.string().min(1), message: z.string().max(4000), ts: z.number() });
 export const taskResultSchema = z.discriminatedUnion('ok', [
-  z.object({ id: z.string().min(1), ok: z.literal(true), containerId: z.string().optional(), ts: z.number() }),
+  z.object({
+    id: z.string().min(1),
+    ok: z.literal(true),
+    containerId: z.string().optional(),
+    /** Build tasks: the image built (or found). */
+    build: buildResultSchema.optional(),
+    ts: z.number(),
+  }),
   z.object({ id: z.string().min(1), ok: z.literal(false), error: z.string().max(4000), ts: z.number() }),
 ]);
 export type TaskProgress = z.infer<typeof taskProgressSchema>;
@@ -324,3 +450,33 @@ export const liveContainerEventSchema = z.object({
 /** `events`: engine events of the environment's containers (also written to the logs as `system` lines). */
 export const liveEventsSchema = z.object({ environmentId: z.string(), events: z.array(liveContainerEventSchema) });
 export type LiveEvents = z.infer<typeof liveEventsSchema>;
+
+// ── /live alerts: `alerts` to the room of an environment ────────────────────
+/** Who acknowledged an alert: a member (in the app), or the address a mailed link was sent to. */
+export const alertAckBySchema = z.object({ userId: z.string().nullable(), name: z.string().nullable(), email: z.string().nullable() });
+
+export const liveAlertSchema = z.object({
+  id: z.string(),
+  ruleId: z.string().nullable(),
+  /** null: about the whole environment (deployment failed, node lost). */
+  serviceId: z.string().nullable(),
+  /** The rule's condition type: `metric`, `crashed`, `oom`, `crash_loop`, `health_failing`, `deployment_failed`, `node_lost`. */
+  kind: z.string(),
+  title: z.string(),
+  severity: z.enum(['info', 'warning', 'critical']),
+  state: z.enum(['firing', 'acknowledged', 'resolved']),
+  /** ISO 8601. */
+  firedAt: z.string(),
+  acknowledgedAt: z.string().nullable(),
+  acknowledgedBy: alertAckBySchema.nullable(),
+  resolvedAt: z.string().nullable(),
+});
+export type LiveAlert = z.infer<typeof liveAlertSchema>;
+
+/**
+ * `alerts`: alerts of the environment that changed state (fired, acknowledged,
+ * resolved). Right after `subscribe`, one message with every open alert
+ * (firing or acknowledged) of the environment, so a client starts from the current state.
+ */
+export const liveAlertsSchema = z.object({ environmentId: z.string(), alerts: z.array(liveAlertSchema) });
+export type LiveAlerts = z.infer<typeof liveAlertsSchema>;
