@@ -11,3 +11,4 @@ export * from './secrets';
 export * from './telemetry';
 export * from './share';
 export * from './builds';
+export * from './alerts';
