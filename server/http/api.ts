@@ -10,6 +10,7 @@ import { deployApi } from './deploy-api';
 import { environmentsApi } from './environments-api';
 import { h } from './handler';
 import { nodesApi } from './nodes-api';
+import { overviewApi } from './overview-api';
 import { telemetryApi } from './telemetry-api';
 import { teamsApi } from './teams-api';
 import { email, password, personName, projectName } from './schemas';
@@ -118,7 +119,7 @@ export function createApi(services: Services): Router {
     h((req) => projects.removeEnvironment(actorOf(requireViewer(req)), req.params.id)),
   );
 
-  api.use(teamsApi(services), accountApi(services), nodesApi(services), deployApi(services), telemetryApi(services), environmentsApi(services));
+  api.use(teamsApi(services), accountApi(services), nodesApi(services), deployApi(services), telemetryApi(services), environmentsApi(services), overviewApi(services));
   api.use(apiNotFound);
   return api;
 }
