@@ -234,4 +234,27 @@ describe('deploying on the engine', () => {
     expect((await viaRouter(host)).body).toBe('failover\n');
     process.stdout.write(`node lost after ${lostAfterS.toFixed(1)} s; service running elsewhere after ${movedAfterS.toFixed(1)} s\n`);
   }, 120_000);
+
+  it('removes the containers of a deleted project from a node that was away during the teardown', async () => {
+    const away = addAgent('engine-c1');
+    await waitFor(() => away.agent.ready, 15_000, 'the agent');
+    const { projectId, environmentId } = await newEnvironment();
+    await edit(environmentId, (doc) => {
+      initDoc(doc, { environmentName: 'production' });
+      // Placed on the node with the fewest containers: the new, empty one.
+      addService(doc, db());
+    });
+    const commit = await api('POST', `/api/environments/${environmentId}/commits`, {});
+    await deployed(commit.body.deployment.id);
+    const [placed] = await containersOf(environmentId);
+    expect(placed.Labels[LABELS.node]).toBe(away.nodeId);
+
+    await away.agent.close();
+    await waitFor(() => server.containr.agents.node(away.nodeId!)?.status !== 'ready', 15_000, 'the node to go away');
+    expect((await api('DELETE', `/api/projects/${projectId}`)).status).toBe(204);
+    expect(await containersOf(environmentId)).toHaveLength(1); // nobody could remove it
+
+    addAgent('engine-c1-again', away.token);
+    await waitFor(async () => (await containersOf(environmentId)).length === 0, 30_000, 'the leftover container removed');
+  }, 120_000);
 });

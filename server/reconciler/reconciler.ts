@@ -451,10 +451,29 @@ export function createReconciler(deps: ReconcilerDeps) {
     return ids;
   }
 
+  /**
+   * Containers of a torn-down environment that a node reports later (it was lost during the
+   * teardown and came back): tear down again, once at a time per environment.
+   */
+  const reaping = new Set<string>();
+  function reap(environmentId: string): void {
+    if (closed || reaping.has(environmentId)) return;
+    reaping.add(environmentId);
+    logger.info({ environmentId }, 'removing leftover containers of a torn-down environment');
+    teardown(environmentId)
+      .catch((error: unknown) => logger.error({ err: error, environmentId }, 'teardown failed'))
+      .finally(() => reaping.delete(environmentId));
+  }
+
   function resync(): void {
     if (closed || !started) return;
     for (const environmentId of knownEnvironments()) {
-      if (tornDown.has(environmentId)) continue;
+      if (tornDown.has(environmentId)) {
+        if (hub.nodes().some((n) => n.status === 'ready' && n.containers.some((c) => c.labels[LABELS.environment] === environmentId))) {
+          reap(environmentId);
+        }
+        continue;
+      }
       const exists = db.select({ id: environments.id }).from(environments).where(eq(environments.id, environmentId)).get();
       if (exists) void request(environmentId);
       else {
@@ -472,7 +491,10 @@ export function createReconciler(deps: ReconcilerDeps) {
     const affected = new Set([...now, ...(environmentsOnNode.get(nodeId) ?? [])]);
     environmentsOnNode.set(nodeId, now);
     for (const environmentId of affected) {
-      if (tornDown.has(environmentId)) continue;
+      if (tornDown.has(environmentId)) {
+        if (now.has(environmentId) && node?.status === 'ready') reap(environmentId);
+        continue;
+      }
       publishStatus(environmentId);
       // Coalesced: a running pass re-reads anyway; the one queued after it sees what changes later.
       void request(environmentId);
