@@ -13,5 +13,6 @@ export default defineConfig({
   plugins: [remix(remixConfig)],
   resolve: { alias: { '~': fileURLToPath(new URL('./app', import.meta.url)) } },
   build: { target: 'es2022' },
-  server: { hmr: true },
+  // The private Docker engine's data (.containr/) and other builds are not sources: watching them costs CPU and reloads pages.
+  server: { hmr: true, watch: { ignored: ['**/.containr/**', '**/build/**', '**/build-*/**', '**/test-results/**'] } },
 });

@@ -25,6 +25,8 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export type Containr = {
   server: Server;
+  /** The express app behind `server` (its router lists every HTTP route: see http/route-permissions.ts). */
+  app: express.Express;
   /** socket.io on the same port: namespaces /agent and /live. */
   io: SocketServer;
   services: Services;
@@ -125,5 +127,5 @@ export async function startContainr(opts: {
     return closing;
   }
 
-  return { server, io, services, upgrades, sync, agents: services.agents, url, close };
+  return { server, app, io, services, upgrades, sync, agents: services.agents, url, close };
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT, startContainr, type Containr } from './app';
 import type { Clock } from './clock';
+import type { RemixMode } from './http/remix';
 import { parseEnv } from './env';
 import { createLogger } from './logger';
 import type { ReconcilerOptions } from './reconciler';
@@ -25,6 +26,8 @@ export async function startTestServer(
     dataDir?: string;
     sync?: Partial<SyncOptions>;
     deploy?: Partial<ReconcilerOptions>;
+    /** 'development' serves the Remix pages through Vite (no build needed); default none. */
+    remix?: RemixMode;
   } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'containr-test-'));
@@ -32,7 +35,7 @@ export async function startTestServer(
   const containr = await startContainr({
     env,
     logger: createLogger('silent', false),
-    remix: 'none',
+    remix: opts.remix ?? 'none',
     clock: opts.clock,
     sync: opts.sync,
     deploy: opts.deploy,

@@ -1,0 +1,669 @@
+// The authorization matrix: every HTTP route the app answers (read from the
+// express router, so a new route cannot be forgotten), every socket surface
+// (/sync, /live, /agent) and every Remix page, exercised by each role of a
+// team, by a member of another team, by the instance admin (who is in no
+// team here) and by nobody, against one fixture world. What each one should
+// get comes from route-permissions.ts and permissions.ts, never from the
+// answers themselves:
+//   allowed → the status the case names (2xx, or a 4xx that the handler can
+//             only reach after its permission check, said case by case)
+//   denied  → 401 without credentials, 403 for a member whose role lacks the
+//             action, 404 for anyone outside the team (existence never leaks).
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { io as connect, type Socket } from 'socket.io-client';
+import * as Y from 'yjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { teamMembers, type Role } from '../../db/schema';
+import { addService, initDoc, type NodeInit } from '../../sync';
+import type { Ack } from '../../sync/events';
+import { ROOT } from '../app';
+import type { Actor } from '../audit/service';
+import { can } from '../auth/permissions';
+import { encodeSyncStep1, encodeUpdate } from '../sync/protocol';
+import { rawClient, storedDocument } from '../sync/test-clients';
+import { mailTo, signUpAs, tokenIn, uniqueEmail, type Person } from '../teams/test-support';
+import { client, startTestServer, waitFor, type TestServer } from '../test-utils';
+import { listRoutes, PAGE_PERMISSIONS, pagePath, ROUTE_PERMISSIONS, type RouteRule, type Scope } from './route-permissions';
+
+// ── who asks ─────────────────────────────────────────────────────────────────
+const ROLES = ['owner', 'admin', 'developer', 'viewer'] as const satisfies readonly Role[];
+/**
+ * `excluded`: a developer of the team left out of the fixture project, which is
+ * restricted to some members (project-level access): the project does not exist for it.
+ */
+const ACTORS = [...ROLES, 'excluded', 'outsider', 'instance admin', 'anonymous'] as const;
+type ActorName = (typeof ACTORS)[number];
+const isRole = (actor: ActorName): actor is Role => (ROLES as readonly string[]).includes(actor);
+/** Scopes whose resources belong to a project, where project-level access applies. */
+const PROJECT_SCOPES: readonly Scope[] = ['project', 'environment', 'commit', 'deployment', 'service', 'share-link', 'alert-rule', 'alert'];
+type Member = Person & { token: string; actor: Actor };
+
+type World = {
+  server: TestServer;
+  people: Record<Exclude<ActorName, 'anonymous'>, Member>;
+  /** Not an actor: invites the actors into teams of its own. */
+  inviter: Member;
+  teamId: string;
+  projectId: string;
+  production: string;
+  staging: string;
+  /** For canvas writes over /sync, so the other environments' documents stay as built. */
+  sandbox: string;
+  serviceId: string;
+  commitId: string;
+  deploymentId: string;
+  shareLinkId: string;
+  shareToken: string;
+  inviteId: string;
+  mailId: string;
+  otherProjectId: string;
+  otherEnvironmentId: string;
+};
+
+let w: World;
+
+// ── the expectation, from the table ──────────────────────────────────────────
+type Verdict = { allow: true } | { allow: false; status: number };
+
+function verdict(rule: RouteRule, actor: ActorName, production = false, scope?: Scope): Verdict {
+  if (rule.kind === 'public') return { allow: true };
+  if (actor === 'anonymous') return { allow: false, status: 401 };
+  switch (rule.kind) {
+    case 'self':
+      return { allow: true };
+    case 'instance-admin':
+      return actor === 'instance admin' ? { allow: true } : { allow: false, status: 404 };
+    case 'metrics-token':
+      return actor === 'instance admin' ? { allow: true } : { allow: false, status: 403 };
+    case 'action': {
+      if (actor === 'outsider' || actor === 'instance admin') return { allow: false, status: 404 };
+      if (actor === 'excluded' && PROJECT_SCOPES.includes(scope ?? rule.scope)) return { allow: false, status: 404 };
+      const role: Role = actor === 'excluded' ? 'developer' : actor;
+      const needed = production && rule.production ? rule.production : rule.action;
+      return can(role, needed) ? { allow: true } : { allow: false, status: 403 };
+    }
+  }
+}
+
+// ── how each route is exercised ──────────────────────────────────────────────
+type Ctx = { actor: ActorName; me: Member | null };
+type Params = Record<string, string>;
+type Case = {
+  /** Shown in the test name, e.g. "production". */
+  label?: string;
+  /** The environment is production: the rule's `production` action applies. */
+  production?: boolean;
+  /** When the resource is named by the query rather than the path (e.g. the audit log's projectId). */
+  scope?: Scope;
+  /** Route params; `:id` defaults to the fixture resource of the rule's scope. Throwaway resources are made here. */
+  params?: (c: Ctx) => Params | Promise<Params>;
+  query?: (c: Ctx) => string;
+  body?: (c: Ctx) => unknown;
+  /** What an allowed actor gets. */
+  ok: number[];
+};
+
+const asOwner = (): Actor => w.people.owner.actor;
+const services = () => w.server.containr.services;
+const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+/** A team with the fixture's members in the same roles: for deleting and transferring. */
+function throwawayTeam(): string {
+  const team = services().teams.create(asOwner(), unique('Throwaway'));
+  const now = new Date();
+  for (const [who, role] of [['admin', 'admin'], ['developer', 'developer'], ['viewer', 'viewer'], ['excluded', 'developer']] as const) {
+    services().db.insert(teamMembers).values({ teamId: team.id, userId: w.people[who].id, role, createdAt: now }).run();
+  }
+  return team.id;
+}
+
+/** A fresh account added to the fixture team as a viewer, for role changes and removals. */
+async function spareMember(): Promise<string> {
+  const person = await signUpAs(w.server, uniqueEmail('spare'), 'Spare Member');
+  services().db.insert(teamMembers).values({ teamId: w.teamId, userId: person.id, role: 'viewer', createdAt: new Date() }).run();
+  return person.id;
+}
+
+/** A project restricted like the fixture's (to the developer and the viewer), so `excluded` does not see it either. */
+function throwawayProject(): string {
+  const { project } = services().projects.create(asOwner(), { name: unique('Throwaway'), teamId: w.teamId });
+  services().projectAccess.set(asOwner(), project.id, [w.people.developer.id, w.people.viewer.id]);
+  return project.id;
+}
+const throwawayEnvironment = () => services().projects.createEnvironment(asOwner(), w.projectId, { name: unique('tmp') }).id;
+
+const CASES: Record<string, Case[]> = {
+  'GET /healthz': [{ ok: [200] }],
+  'GET /metrics': [{ ok: [200] }],
+
+  'POST /api/auth/signup': [{ body: () => ({ email: uniqueEmail('new'), password: 'a long password', name: 'New' }), ok: [201] }],
+  'POST /api/auth/login': [{ body: () => ({ email: w.people.outsider.email, password: 'a long password' }), ok: [200] }],
+  'POST /api/auth/logout': [{ ok: [204] }],
+  // Real mailed links (the link is the credential, whoever sends it).
+  'POST /api/auth/verify': [{ body: async () => ({ token: await mailedToken(/Confirm your email/, '/verify/') }), ok: [200] }],
+  'POST /api/auth/verify/resend': [{ ok: [200, 202, 204] }],
+  'POST /api/auth/reset': [{ body: () => ({ email: uniqueEmail('nobody') }), ok: [202] }],
+  'POST /api/auth/reset/confirm': [
+    { body: async () => ({ token: await mailedToken(/Reset your/, '/reset/', true), password: 'a new long password' }), ok: [200] },
+  ],
+  'POST /api/auth/email': [{ body: () => ({ email: uniqueEmail('moved'), password: 'a long password' }), ok: [202] }],
+  'GET /api/me': [{ ok: [200] }],
+  'GET /api/account': [{ ok: [200] }],
+  'GET /api/tokens': [{ ok: [200] }],
+  'POST /api/tokens': [{ body: () => ({ name: 'authz' }), ok: [201] }],
+  'DELETE /api/tokens/:id': [{ params: ({ me }) => ({ id: me ? services().tokens.create(me.actor, 'throwaway').id : 'none' }), ok: [204] }],
+
+  'GET /api/teams': [{ ok: [200] }],
+  'POST /api/teams': [{ body: () => ({ name: unique('Team') }), ok: [201] }],
+  'GET /api/teams/:id': [{ ok: [200] }],
+  'PATCH /api/teams/:id': [{ body: () => ({ name: 'Fixture Team' }), ok: [200] }],
+  'DELETE /api/teams/:id': [{ params: () => ({ id: throwawayTeam() }), ok: [204] }],
+  'POST /api/teams/:id/transfer': [{ params: () => ({ id: throwawayTeam() }), body: () => ({ userId: w.people.admin.id }), ok: [200, 204] }],
+  'GET /api/teams/:id/members': [{ ok: [200] }],
+  'PATCH /api/teams/:id/members/:userId': [
+    { params: async () => ({ id: w.teamId, userId: await spareMember() }), body: () => ({ role: 'developer' }), ok: [200] },
+  ],
+  'DELETE /api/teams/:id/members/:userId': [{ params: async () => ({ id: w.teamId, userId: await spareMember() }), ok: [204] }],
+  'GET /api/teams/:id/invites': [{ ok: [200] }],
+  'POST /api/teams/:id/invites': [{ body: () => ({ email: uniqueEmail('invited'), role: 'viewer' }), ok: [201] }],
+  'POST /api/invites/accept': [
+    {
+      // A real invitation to the asker's own address, into a team of its own.
+      body: async ({ me }) => {
+        if (!me) return { token: 'x'.repeat(43) };
+        const team = services().teams.create(w.inviter.actor, unique('Inviting'));
+        await services().invites.create(w.inviter.actor, team.id, { email: me.email, role: 'viewer' });
+        const mail = await waitFor(() => services().mailer.list({ limit: 500 }).find((m) => m.to === me.email && /invited you/.test(m.subject)));
+        return { token: /\/invite\/([A-Za-z0-9_-]+)/.exec(mail.text)![1] };
+      },
+      ok: [200],
+    },
+  ],
+  'DELETE /api/invites/:id': [
+    { params: async () => ({ id: (await services().invites.create(asOwner(), w.teamId, { email: uniqueEmail('revoked'), role: 'viewer' })).invite.id }), ok: [204] },
+  ],
+  'POST /api/invites/:id/resend': [{ params: () => ({ id: w.inviteId }), ok: [200] }],
+  'GET /api/teams/:id/quota': [{ ok: [200] }],
+  'PUT /api/teams/:id/quota': [{ params: () => ({ id: w.teamId }), body: () => ({ maxProjects: 1000 }), ok: [200] }],
+  'GET /api/audit': [
+    { label: 'team', query: () => `teamId=${w.teamId}`, ok: [200] },
+    { label: 'project', scope: 'project', query: () => `projectId=${w.projectId}`, ok: [200] },
+  ],
+  'GET /api/outbox': [{ ok: [200] }],
+  'GET /api/outbox/:id': [{ params: () => ({ id: w.mailId }), ok: [200] }],
+
+  'GET /api/projects': [{ ok: [200] }],
+  'POST /api/projects': [{ body: () => ({ name: unique('Project'), teamId: w.teamId }), ok: [201] }],
+  'GET /api/projects/:id': [{ ok: [200] }],
+  'PATCH /api/projects/:id': [{ body: () => ({ description: 'the fixture project' }), ok: [200] }],
+  'DELETE /api/projects/:id': [{ params: () => ({ id: throwawayProject() }), ok: [204] }],
+  'GET /api/projects/:id/members': [{ ok: [200] }],
+  'PUT /api/projects/:id/members': [{ params: () => ({ id: throwawayProject() }), body: () => ({ userIds: [w.people.developer.id] }), ok: [200] }],
+  'GET /api/projects/:id/environments': [{ ok: [200] }],
+  'POST /api/projects/:id/environments': [{ body: () => ({ name: unique('env') }), ok: [201] }],
+  'GET /api/environments/:id': [{ ok: [200] }],
+  'PATCH /api/environments/:id': [
+    { label: 'rename', params: () => ({ id: throwawayEnvironment() }), body: () => ({ name: unique('renamed') }), ok: [200] },
+    // Renaming to production needs the production action; the name is taken, which is only known after the check (409).
+    { label: 'to production', production: true, params: () => ({ id: throwawayEnvironment() }), body: () => ({ name: 'production' }), ok: [409] },
+  ],
+  'DELETE /api/environments/:id': [{ params: () => ({ id: throwawayEnvironment() }), ok: [204] }],
+  'POST /api/environments/:id/share-links': [{ body: () => ({ ttlHours: 1 }), ok: [201] }],
+  'GET /api/environments/:id/share-links': [{ ok: [200] }],
+  'DELETE /api/share-links/:id': [{ params: () => ({ id: services().share.create(asOwner(), w.staging, { ttlHours: 1 }).id }), ok: [204] }],
+
+  'POST /api/environments/:id/commits': [{ body: () => ({ message: 'authz', deploy: false }), ok: [201] }],
+  'GET /api/environments/:id/commits': [{ ok: [200] }],
+  'GET /api/commits/:id': [{ ok: [200] }],
+  'POST /api/commits/:id/rollback': [{ body: () => ({ message: 'authz' }), ok: [201] }],
+  'POST /api/commits/:id/redeploy': [{ ok: [201] }],
+  'GET /api/environments/:id/deployments': [{ ok: [200] }],
+  'GET /api/deployments/:id': [{ ok: [200] }],
+  'POST /api/deployments/:id/cancel': [{ params: async () => ({ id: await queuedDeployment() }), ok: [200] }],
+  'GET /api/environments/:id/status': [{ ok: [200] }],
+  'GET /api/environments/:id/secrets': [{ ok: [200] }],
+  'PUT /api/environments/:id/secrets/:name': [
+    { label: 'staging', params: () => ({ id: w.staging, name: 'API_KEY' }), body: () => ({ value: 'staging-value' }), ok: [200, 201] },
+    { label: 'production', production: true, params: () => ({ id: w.production, name: 'API_KEY' }), body: () => ({ value: 'production-value' }), ok: [200, 201] },
+  ],
+  'DELETE /api/environments/:id/secrets/:name': [
+    { label: 'staging', params: () => ({ id: w.staging, name: throwawaySecret(w.staging) }), ok: [204] },
+    { label: 'production', production: true, params: () => ({ id: w.production, name: throwawaySecret(w.production) }), ok: [204] },
+  ],
+
+  'GET /api/services/:id/logs': [{ query: () => `environmentId=${w.production}`, ok: [200] }],
+  'GET /api/services/:id/metrics': [{ query: () => `environmentId=${w.production}`, ok: [200] }],
+
+  'GET /api/nodes': [{ ok: [200] }],
+  'POST /api/nodes/join-tokens': [{ body: () => ({ teamId: w.teamId }), ok: [201] }],
+  'GET /api/nodes/join-tokens': [{ ok: [200] }],
+  'DELETE /api/join-tokens/:id': [{ params: () => ({ id: services().agents.createJoinToken(asOwner(), w.teamId).id }), ok: [204] }],
+};
+
+/** A fresh account's verification link, or (`reset`) a password reset link for it, from the outbox. */
+async function mailedToken(subject: RegExp, path: string, reset = false): Promise<string> {
+  const person = await signUpAs(w.server, uniqueEmail('mailed'), 'Mailed Person');
+  if (reset) services().account.requestReset(person.email, null);
+  return tokenIn(await mailTo(w.server, person.email, subject), path);
+}
+
+function throwawaySecret(environmentId: string): string {
+  const name = `THROWAWAY_${randomUUID().slice(0, 8).toUpperCase()}`;
+  services().secrets.put(asOwner(), environmentId, name, 'value');
+  return name;
+}
+
+/** A deployment nothing can run (no node in this world): it stays queued until cancelled. */
+async function queuedDeployment(): Promise<string> {
+  const { deployment } = await services().deploy.commits.commit(asOwner(), w.staging, { message: 'to cancel', deploy: true });
+  return deployment!.id;
+}
+
+/** `:id` when the case does not say: the fixture resource of the rule's scope. */
+function defaultParams(rule: RouteRule): Params {
+  if (rule.kind !== 'action') return {};
+  const id: Record<typeof rule.scope, string | undefined> = {
+    team: w.teamId,
+    project: w.projectId,
+    environment: w.staging,
+    commit: w.commitId,
+    deployment: w.deploymentId,
+    service: w.serviceId,
+    'share-link': w.shareLinkId,
+    invite: w.inviteId,
+    'join-token': undefined,
+    'alert-rule': undefined,
+    alert: undefined,
+  };
+  return id[rule.scope] ? { id: id[rule.scope]! } : {};
+}
+
+function fill(path: string, params: Params): string {
+  return path.replace(/:(\w+)/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`no value for :${name} in ${path}: give the case params`);
+    return encodeURIComponent(value);
+  });
+}
+
+function call(actor: ActorName) {
+  const me = actor === 'anonymous' ? null : w.people[actor];
+  return client(w.server.url, me ? { token: me.token } : {});
+}
+
+// ── the fixture world ────────────────────────────────────────────────────────
+beforeAll(async () => {
+  const server = await startTestServer({
+    env: { CONTAINR_QUOTA_MAX_PROJECTS: '1000', CONTAINR_LOGIN_MAX_FAILURES: '1000' },
+    deploy: { startupGraceMs: 0 },
+    remix: 'development',
+  });
+  const member = async (label: string, name: string): Promise<Member> => {
+    const person = await signUpAs(server, uniqueEmail(label), name);
+    const token = (await person.api('POST', '/api/tokens', { name: 'authz' })).body.token as string;
+    return { ...person, token, actor: { userId: person.id, email: person.email, ip: null } };
+  };
+  // The first account is the instance admin (no CONTAINR_ADMIN_EMAILS); it joins no team of the fixture.
+  const instanceAdmin = await member('admin-of-instance', 'Ian Instance');
+  const owner = await member('owner', 'Olga Owner');
+  const admin = await member('admin', 'Ada Admin');
+  const developer = await member('developer', 'Dev Developer');
+  const viewer = await member('viewer', 'Vic Viewer');
+  const excluded = await member('excluded', 'Ed Excluded');
+  const outsider = await member('outsider', 'Oscar Outsider');
+  const inviter = await member('inviter', 'Ines Inviter');
+  const s = server.containr.services;
+
+  const team = s.teams.create(owner.actor, 'Fixture Team');
+  const now = new Date();
+  for (const [person, role] of [[admin, 'admin'], [developer, 'developer'], [viewer, 'viewer'], [excluded, 'developer']] as const) {
+    s.db.insert(teamMembers).values({ teamId: team.id, userId: person.id, role, createdAt: now }).run();
+  }
+  const { project, environments } = s.projects.create(owner.actor, { name: 'Fixture Project', teamId: team.id });
+  const production = environments[0].id;
+  // Owners and admins always see it; of the others, only the developer and the viewer.
+  s.projectAccess.set(owner.actor, project.id, [developer.id, viewer.id]);
+  const staging = s.projects.createEnvironment(owner.actor, project.id, { name: 'staging' }).id;
+  const sandbox = s.projects.createEnvironment(owner.actor, project.id, { name: 'sandbox' }).id;
+  let serviceId = '';
+  for (const environmentId of [production, staging]) {
+    await server.containr.sync.documents.withDocument(environmentId, (doc) => {
+      initDoc(doc, { environmentName: environmentId === production ? 'production' : 'staging' });
+      serviceId = addService(doc, { kind: 'service', name: 'web', source: { type: 'image', image: 'containr/busybox' } } as NodeInit);
+    });
+  }
+  s.secrets.put(owner.actor, production, 'API_KEY', 'production-value');
+  s.secrets.put(owner.actor, staging, 'API_KEY', 'staging-value');
+  const { commit, deployment } = await s.deploy.commits.commit(owner.actor, staging, { message: 'fixture', deploy: true });
+  const link = s.share.create(owner.actor, production, { ttlHours: 1 });
+  const { invite } = await s.invites.create(owner.actor, team.id, { email: uniqueEmail('pending'), role: 'viewer' });
+  const mailId = s.mailer.list({ limit: 1 })[0].id;
+
+  // Another team, with its own project: the outsider's.
+  const other = s.teams.create(outsider.actor, 'Other Team');
+  const otherProject = s.projects.create(outsider.actor, { name: 'Other Project', teamId: other.id });
+
+  w = {
+    server,
+    people: { owner, admin, developer, viewer, excluded, outsider, 'instance admin': instanceAdmin },
+    inviter,
+    teamId: team.id,
+    projectId: project.id,
+    production,
+    staging,
+    sandbox,
+    serviceId,
+    commitId: commit.id,
+    deploymentId: deployment!.id,
+    shareLinkId: link.id,
+    shareToken: link.url.split('/share/')[1],
+    inviteId: invite.id,
+    mailId,
+    otherProjectId: otherProject.project.id,
+    otherEnvironmentId: otherProject.environments[0].id,
+  };
+}, 120_000);
+
+afterAll(async () => {
+  await w?.server.close();
+});
+
+// ── HTTP routes ──────────────────────────────────────────────────────────────
+describe('every HTTP route has a permission entry', () => {
+  it('the express app answers exactly the routes in route-permissions.ts', () => {
+    const routes = listRoutes(w.server.containr.app);
+    expect(routes.length).toBeGreaterThan(60);
+    const missing = routes.filter((r) => !(r in ROUTE_PERMISSIONS));
+    const stale = Object.keys(ROUTE_PERMISSIONS).filter((r) => !routes.includes(r));
+    expect(missing, 'routes without an entry in ROUTE_PERMISSIONS (add one)').toEqual([]);
+    expect(stale, 'entries in ROUTE_PERMISSIONS for routes that do not exist').toEqual([]);
+  });
+
+  it('every route has a case here that exercises it', () => {
+    const routes = listRoutes(w.server.containr.app);
+    expect(routes.filter((r) => !CASES[r]), 'routes without a case in CASES (authorization.test.ts)').toEqual([]);
+  });
+});
+
+describe('HTTP routes × actors', () => {
+  // Built from the table, so a route added to it is walked here; the first describe fails for one missing from it.
+  for (const [route, rule] of Object.entries(ROUTE_PERMISSIONS)) {
+    const [method, path] = route.split(' ') as [string, string];
+    for (const c of CASES[route] ?? []) {
+      for (const actor of ACTORS) {
+        const v = verdict(rule, actor, c.production, c.scope);
+        const name = `${actor.padEnd(14)} ${route}${c.label ? ` (${c.label})` : ''} → ${v.allow ? 'allow' : 'deny'}`;
+        it(name, async () => {
+          const ctx: Ctx = { actor, me: actor === 'anonymous' ? null : w.people[actor] };
+          const params = { ...defaultParams(rule), ...(await c.params?.(ctx)) };
+          const query = c.query?.(ctx);
+          const body = await c.body?.(ctx);
+          const res = await call(actor)(method, `${fill(path, params)}${query ? `?${query}` : ''}`, body ?? (method === 'GET' || method === 'DELETE' ? undefined : {}));
+          const detail = `${method} ${fill(path, params)} → ${res.status} ${JSON.stringify(res.body)?.slice(0, 300)}`;
+          if (v.allow) expect(c.ok, detail).toContain(res.status);
+          else expect(res.status, detail).toBe(v.status);
+        });
+      }
+    }
+  }
+});
+
+describe('resources of another team are 404 even with a known id', () => {
+  it('a member of the fixture team cannot reach the other team through its own ids', async () => {
+    const api = call('owner');
+    for (const [method, path] of [
+      ['GET', `/api/projects/${w.otherProjectId}`],
+      ['GET', `/api/environments/${w.otherEnvironmentId}`],
+      ['GET', `/api/environments/${w.otherEnvironmentId}/status`],
+      ['POST', `/api/environments/${w.otherEnvironmentId}/commits`],
+      ['PUT', `/api/environments/${w.otherEnvironmentId}/secrets/STOLEN`],
+      ['GET', `/api/services/${w.serviceId}/logs?environmentId=${w.otherEnvironmentId}`],
+    ] as const) {
+      const res = await api(method, path, method === 'PUT' ? { value: 'x' } : method === 'POST' ? {} : undefined);
+      expect(res.status, `${method} ${path}`).toBe(404);
+    }
+  });
+});
+
+// ── sockets ──────────────────────────────────────────────────────────────────
+const sockets: Socket[] = [];
+afterAll(() => sockets.forEach((s) => s.disconnect()));
+
+function socketTo(namespace: string, auth: Record<string, string> | undefined, headers?: Record<string, string>): Socket {
+  const socket = connect(`${w.server.url}${namespace}`, { transports: ['websocket'], reconnection: false, auth, extraHeaders: headers });
+  sockets.push(socket);
+  return socket;
+}
+
+/** Resolves 'connected', or the connect error's message. */
+function connected(socket: Socket): Promise<string> {
+  return new Promise((resolve) => {
+    socket.once('connect', () => resolve('connected'));
+    socket.once('connect_error', (error) => resolve(error.message));
+  });
+}
+
+describe('socket /live × actors (subscribe to the production environment)', () => {
+  for (const actor of ACTORS) {
+    const member = isRole(actor);
+    it(`${actor.padEnd(14)} /live subscribe → ${member ? 'allow' : 'deny'}`, async () => {
+      const me = actor === 'anonymous' ? null : w.people[actor];
+      const socket = socketTo('/live', me ? { token: me.token } : undefined);
+      const state = await connected(socket);
+      if (!me) return expect(state).toBe('NOT_AUTHENTICATED');
+      expect(state).toBe('connected');
+      const ack: Ack = await socket.timeout(5_000).emitWithAck('subscribe', { environmentId: w.production });
+      expect(ack).toEqual(member ? { ok: true } : { ok: false, reason: 'NOT_FOUND' });
+      socket.disconnect();
+    });
+  }
+
+  it('viewer        /live with the session cookie → allow; from another origin → deny', async () => {
+    const own = socketTo('/live', undefined, { cookie: w.people.viewer.cookie });
+    expect(await connected(own)).toBe('connected');
+    expect(await own.timeout(5_000).emitWithAck('subscribe', { environmentId: w.production })).toEqual({ ok: true });
+    const forged = socketTo('/live', undefined, { cookie: w.people.viewer.cookie, origin: 'https://evil.example' });
+    expect(await connected(forged)).toBe('NOT_AUTHENTICATED');
+  });
+});
+
+describe('socket /agent × actors', () => {
+  for (const actor of ACTORS) {
+    it(`${actor.padEnd(14)} /agent with an API token or cookie → deny`, async () => {
+      const me = actor === 'anonymous' ? null : w.people[actor];
+      expect(await connected(socketTo('/agent', me ? { token: me.token } : undefined))).toBe('NOT_AUTHENTICATED');
+      if (me) expect(await connected(socketTo('/agent', undefined, { cookie: me.cookie }))).toBe('NOT_AUTHENTICATED');
+    });
+  }
+
+  it('agent         /agent with a join token of the team → allow', async () => {
+    const { token } = w.server.containr.services.agents.createJoinToken(w.people.owner.actor, w.teamId);
+    const socket = socketTo('/agent', { token });
+    expect(await connected(socket)).toBe('connected');
+    socket.disconnect();
+  });
+});
+
+describe('Yjs /sync/:environmentId × actors (writes go to the sandbox environment)', () => {
+  /** Sends an update that sets authz[actor] and waits for the server to answer a sync step after it. */
+  async function write(actor: ActorName, token: string) {
+    const raw = rawClient(w.server.url, `${w.sandbox}?token=${token}`);
+    await raw.opened;
+    const doc = new Y.Doc();
+    doc.getMap('authz').set(actor, true);
+    raw.ws.send(encodeUpdate(Y.encodeStateAsUpdate(doc)));
+    const before = raw.received.length;
+    raw.ws.send(encodeSyncStep1(new Y.Doc()));
+    await waitFor(() => raw.received.slice(before).some((m) => m[0] === 0 && m[1] === 1), 5_000, 'sync step 2');
+    raw.ws.close();
+    return storedDocument(w.server.containr, w.sandbox).doc.getMap('authz').get(actor) === true;
+  }
+
+  for (const actor of ACTORS) {
+    const expected =
+      actor === 'anonymous' ? '4401 NOT_AUTHENTICATED' : !isRole(actor) ? '4404 NOT_FOUND' : can(actor, 'canvas:edit') ? 'read-write' : 'read-only';
+    it(`${actor.padEnd(14)} /sync → ${expected.includes('read') ? `allow (${expected})` : `deny (${expected})`}`, async () => {
+      if (actor === 'anonymous') {
+        expect(await rawClient(w.server.url, w.sandbox).closed).toEqual({ code: 4401, reason: 'NOT_AUTHENTICATED' });
+        return;
+      }
+      const me = w.people[actor];
+      if (expected.startsWith('4404')) {
+        expect(await rawClient(w.server.url, `${w.sandbox}?token=${me.token}`).closed).toEqual({ code: 4404, reason: 'NOT_FOUND' });
+        return;
+      }
+      expect(await write(actor, me.token)).toBe(expected === 'read-write');
+    });
+  }
+
+  it('developer     /sync with the session cookie from another origin → deny (4403)', async () => {
+    const raw = rawClient(w.server.url, w.sandbox, { cookie: w.people.developer.cookie, origin: 'https://evil.example' });
+    expect(await raw.closed).toEqual({ code: 4403, reason: 'FORBIDDEN' });
+  });
+
+  it('share link    /sync its own environment → allow (read-only); another → deny (4404)', async () => {
+    const own = rawClient(w.server.url, `${w.production}?token=${w.shareToken}`);
+    await own.opened;
+    own.ws.close();
+    expect(await rawClient(w.server.url, `${w.staging}?token=${w.shareToken}`).closed).toEqual({ code: 4404, reason: 'NOT_FOUND' });
+  });
+});
+
+// ── Remix pages ──────────────────────────────────────────────────────────────
+describe('every Remix route file has a permission entry', () => {
+  it('app/routes and PAGE_PERMISSIONS list the same routes', () => {
+    const files = readdirSync(join(ROOT, 'app/routes'))
+      .filter((f) => /\.tsx?$/.test(f) && !/\.test\.tsx?$/.test(f) && !f.endsWith('.server.ts'))
+      .map((f) => f.replace(/\.tsx?$/, ''));
+    expect(files.filter((f) => !(f in PAGE_PERMISSIONS)), 'route files without an entry in PAGE_PERMISSIONS').toEqual([]);
+    expect(Object.keys(PAGE_PERMISSIONS).filter((f) => !files.includes(f)), 'PAGE_PERMISSIONS entries without a route file').toEqual([]);
+  });
+});
+
+describe('Remix pages × actors (GET with the session cookie)', () => {
+  const pageParams = (): Params => ({
+    projectId: w.projectId,
+    environmentId: w.production,
+    teamId: w.teamId,
+    token: w.shareToken,
+  });
+  for (const [routeId, page] of Object.entries(PAGE_PERMISSIONS)) {
+    if (page.get === false) continue;
+    for (const actor of ACTORS) {
+      const v = page.rule.kind === 'public' ? { allow: true } : verdict(page.rule, actor);
+      // Pages answer a missing session with a redirect to /login rather than 401.
+      const expected = v.allow ? 'allow' : actor === 'anonymous' ? 'login' : 'deny';
+      it(`${actor.padEnd(14)} page ${pagePath(routeId)} → ${expected}`, async () => {
+        const me = actor === 'anonymous' ? null : w.people[actor];
+        const url = fill(pagePath(routeId), pageParams());
+        const res = await fetch(`${w.server.url}${url}`, { redirect: 'manual', headers: me ? { cookie: me.cookie } : {} });
+        const detail = `GET ${url} → ${res.status} ${res.headers.get('location') ?? ''}`;
+        if (expected === 'login') {
+          expect(res.status, detail).toBe(302);
+          expect(res.headers.get('location'), detail).toMatch(/^\/login/);
+        } else if (expected === 'deny') {
+          expect(res.status, detail).toBe((v as { status: number }).status);
+        } else {
+          // Public token pages with a token they do not know answer 404/410 by design; the share token here is real.
+          expect([200, 302], detail).toContain(res.status);
+          const location = res.headers.get('location');
+          // `/` only sends on: to /projects when signed in, else to /login. No other allowed page sends to /login.
+          if (routeId === '_index') expect(location, detail).toBe(me ? '/projects' : '/login');
+          else if (res.status === 302) expect(location, detail).not.toMatch(/^\/login/);
+        }
+      });
+    }
+  }
+
+  it('an environment of another team under this project id is 404', async () => {
+    const res = await fetch(`${w.server.url}/projects/${w.projectId}/env/${w.otherEnvironmentId}`, {
+      redirect: 'manual',
+      headers: { cookie: w.people.owner.cookie },
+    });
+    expect(res.status).toBe(404);
+  });
+});
+
+describe('Remix actions × actors (POST a valid form with the session cookie)', () => {
+  type ActionCase = {
+    /** The page's URL, params filled in. */
+    url: () => string;
+    form: () => Record<string, string>;
+    /** What the action needs; `self` for actions on the asker's own things. */
+    rule: RouteRule;
+  };
+  // Every route file that exports an action has a case here (checked below); public actions
+  // (login, signup, reset, verify, invite, logout) take no session and are covered by their API twins.
+  const ACTIONS: Record<string, ActionCase | 'public'> = {
+    login: 'public',
+    signup: 'public',
+    logout: 'public',
+    'reset._index': 'public',
+    'reset.$token': 'public',
+    'verify.$token': 'public',
+    'invite.$token': 'public',
+    'teams.switch': { url: () => '/teams/switch', form: () => ({ teamId: w.teamId }), rule: PAGE_PERMISSIONS['teams.switch'].rule },
+    '_app.projects._index': { url: () => '/projects', form: () => ({ name: unique('Page project') }), rule: { kind: 'self', why: 'own team' } },
+    '_app.settings.account': { url: () => '/settings/account', form: () => ({ intent: 'change-email', email: uniqueEmail('page-moved'), password: 'a long password' }), rule: { kind: 'self', why: 'own account' } },
+    '_app.settings.tokens': { url: () => '/settings/tokens', form: () => ({ intent: 'create', name: 'page token' }), rule: { kind: 'self', why: 'own tokens' } },
+    '_app.teams.new': { url: () => '/teams/new', form: () => ({ name: unique('Page team') }), rule: { kind: 'self', why: 'new team' } },
+    '_app.teams.$teamId.members': {
+      url: () => `/teams/${w.teamId}/members`,
+      form: () => ({ intent: 'rename', name: 'Fixture Team' }),
+      rule: ROUTE_PERMISSIONS['PATCH /api/teams/:id'],
+    },
+    '_app.projects.$projectId.settings': {
+      url: () => `/projects/${w.projectId}/settings`,
+      form: () => ({ intent: 'rename', name: 'Fixture Project', description: 'renamed from its page' }),
+      rule: ROUTE_PERMISSIONS['PATCH /api/projects/:id'],
+    },
+    '_app.projects.$projectId.secrets': {
+      url: () => `/projects/${w.projectId}/secrets?env=${w.staging}`,
+      form: () => ({ intent: 'set', name: 'PAGE_SECRET', value: 'from the page' }),
+      rule: ROUTE_PERMISSIONS['PUT /api/environments/:id/secrets/:name'],
+    },
+  };
+
+  it('every route file with an action has a case', () => {
+    const withAction = readdirSync(join(ROOT, 'app/routes'))
+      .filter((f) => /\.tsx?$/.test(f))
+      .filter((f) => /export (async )?function action|export const action/.test(readFileSync(join(ROOT, 'app/routes', f), 'utf8')))
+      .map((f) => f.replace(/\.tsx?$/, ''));
+    expect(withAction.filter((f) => !ACTIONS[f]), 'route files with an action but no case in ACTIONS').toEqual([]);
+  });
+
+  for (const [routeId, c] of Object.entries(ACTIONS)) {
+    if (c === 'public') continue;
+    for (const actor of ACTORS) {
+      const v = verdict(c.rule, actor);
+      const expected = v.allow ? 'allow' : actor === 'anonymous' ? 'login' : 'deny';
+      it(`${actor.padEnd(14)} action ${pagePath(routeId)} → ${expected}`, async () => {
+        const me = actor === 'anonymous' ? null : w.people[actor];
+        const res = await fetch(`${w.server.url}${c.url()}`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', ...(me ? { cookie: me.cookie } : {}) },
+          body: new URLSearchParams(c.form()).toString(),
+        });
+        const text = await res.text();
+        const location = res.headers.get('location');
+        const detail = `POST ${c.url()} → ${res.status} ${location ?? ''} ${text.slice(0, 200)}`;
+        if (expected === 'login') {
+          expect(res.status, detail).toBe(302);
+          expect(location, detail).toMatch(/^\/login/);
+        } else if (expected === 'deny' && (v as { status: number }).status === 404) {
+          expect(res.status, detail).toBe(404);
+        } else if (expected === 'deny') {
+          // Forms show a refused action as a form error (400) with the reason, never as done.
+          expect(res.status, detail).toBe(400);
+          expect(text, detail).toMatch(/cannot do this|do not have permission/);
+        } else {
+          expect([200, 302], detail).toContain(res.status);
+          if (location) expect(location, detail).not.toMatch(/^\/login/);
+        }
+      });
+    }
+  }
+});
