@@ -2,11 +2,15 @@
 //   GET /api/services/:id/logs?environmentId&since&until&q&limit&stream&deploymentId&cursor
 //   GET /api/services/:id/metrics?environmentId&from&to&step
 // Times are epoch ms or ISO 8601; `step` is seconds or a duration (30s, 5m, 1h).
+// A share link's token (`Authorization: Bearer ctrs_…`) reads the services of its own
+// environment here, as its page shows them; nothing else in /api takes it.
 // Mounted by api.ts after the JSON body parser.
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { LOG_LINE_STREAMS } from '../../sync/events';
+import { notFound } from '../errors';
 import { actorOf, type Services } from '../services';
+import { isShareToken, type ShareGrant } from '../share/service';
 import { requireViewer } from './context';
 import { parse } from './errors';
 import { h } from './handler';
@@ -58,21 +62,36 @@ export function telemetryApi(services: Services): Router {
   const { logs, metrics } = services.telemetry;
   const api = Router();
 
+  /** The share link's environment when the request carries a valid share token, checked against `environmentId`. */
+  function sharedEnvironment(req: Request, environmentId: string | undefined): string | null {
+    const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (!token || !isShareToken(token)) return null;
+    const grant: ShareGrant | null = services.share.verify(token);
+    if (!grant) return null;
+    if (environmentId !== undefined && environmentId !== grant.environmentId) throw notFound('service');
+    return grant.environmentId;
+  }
+
   api.get(
     '/services/:id/logs',
     h((req) => {
-      const actor = actorOf(requireViewer(req));
       const query = parse(logsQuery, req.query);
-      return logs.history(actor, parse(id, req.params.id), { ...query, q: query.q || undefined });
+      const serviceId = parse(id, req.params.id);
+      const input = { ...query, q: query.q || undefined };
+      const shared = sharedEnvironment(req, query.environmentId);
+      if (shared) return logs.historyIn(shared, serviceId, input);
+      return logs.history(actorOf(requireViewer(req)), serviceId, input);
     }),
   );
 
   api.get(
     '/services/:id/metrics',
     h((req) => {
-      const actor = actorOf(requireViewer(req));
       const { step, ...query } = parse(metricsQuery, req.query);
-      return metrics.history(actor, parse(id, req.params.id), { ...query, stepMs: step });
+      const serviceId = parse(id, req.params.id);
+      const shared = sharedEnvironment(req, query.environmentId);
+      if (shared) return metrics.historyIn(shared, serviceId, { ...query, stepMs: step });
+      return metrics.history(actorOf(requireViewer(req)), serviceId, { ...query, stepMs: step });
     }),
   );
   return api;

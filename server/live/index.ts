@@ -5,8 +5,9 @@
 // `publish`.
 //
 // A share-link token (`auth: { token }`) subscribes to its own environment
-// only, and to a room of its own that gets `status` alone: logs, metrics and
-// deployment steps are the team's. Revoking the link disconnects the socket.
+// only, and to a room of its own that gets what a share page shows (status,
+// logs, metrics, engine events); deployment steps and alerts are the team's.
+// Revoking the link disconnects the socket.
 import type { Namespace, Server as SocketServer, Socket } from 'socket.io';
 import type { Actor } from '../audit/service';
 import { DomainError } from '../errors';
@@ -19,7 +20,7 @@ export const LIVE_NAMESPACE = '/live';
 export const roomOf = (environmentId: string) => `env:${environmentId}`;
 /** Share-link sockets: only what `SHARED_EVENTS` lists is sent here. */
 export const sharedRoomOf = (environmentId: string) => `share:${environmentId}`;
-const SHARED_EVENTS = new Set(['status']);
+const SHARED_EVENTS = new Set(['status', 'logs', 'metrics', 'events']);
 
 type SocketData = { actor: Actor; share?: undefined } | { actor: null; share: ShareGrant };
 
@@ -85,10 +86,7 @@ export function setupLive({ io, services, logger }: { io: SocketServer; services
   return {
     namespace: live,
     /** Sends `event` to every socket subscribed to the environment. */
-    publish(environmentId: string, event: string, payload: unknown): void {
-      live.to(roomOf(environmentId)).emit(event, payload);
-      if (SHARED_EVENTS.has(event)) live.to(sharedRoomOf(environmentId)).emit(event, payload);
-    },
+    publish: publisher(live),
     /** Registers what a new subscriber is sent first (e.g. the current status). */
     onSubscribe(snapshot: Snapshot): void {
       snapshots.push(snapshot);
@@ -97,6 +95,14 @@ export function setupLive({ io, services, logger }: { io: SocketServer; services
 }
 
 export type Live = ReturnType<typeof setupLive>;
+
+/** Sends an event to the environment's room, and to its share-link room when share pages show it. */
+export function publisher(live: Namespace) {
+  return (environmentId: string, event: string, payload: unknown): void => {
+    live.to(roomOf(environmentId)).emit(event, payload);
+    if (SHARED_EVENTS.has(event)) live.to(sharedRoomOf(environmentId)).emit(event, payload);
+  };
+}
 
 function refuse(reason: LiveRefusal): Ack {
   return { ok: false, reason };

@@ -175,6 +175,29 @@ export function createLogs(deps: { db: Db; clock: Clock; logger: Logger; sources
   const seenEvents = new Set<string>();
   const eventKey = (e: ContainerEvent) => `${e.containerId}/${e.type}/${e.ts}/${e.health ?? ''}`;
 
+  /** The history of a service in an environment the caller may already read (a share link's). */
+  function historyIn(environmentId: string, serviceId: string, query: LogHistoryQuery): LogHistory {
+    const before = query.cursor ? parseCursor(query.cursor) : undefined;
+    const { lines, hasMore } = store.query({
+      environmentId,
+      serviceId,
+      since: query.since,
+      until: query.until,
+      q: query.q,
+      stream: query.stream,
+      deploymentId: query.deploymentId,
+      limit: query.limit,
+      before,
+    });
+    return {
+      environmentId,
+      serviceId,
+      lines,
+      hasMore,
+      cursor: hasMore && lines.length > 0 ? `${lines[0].ts}.${lines[0].id}` : null,
+    };
+  }
+
   return {
     attach(p: Publish) {
       publish = p;
@@ -232,28 +255,12 @@ export function createLogs(deps: { db: Db; clock: Clock; logger: Logger; sources
       }
     },
 
+    historyIn,
+
     history(actor: Actor, serviceId: string, query: LogHistoryQuery): LogHistory {
-      const environmentId = sources.serviceEnvironment(actor, serviceId, query.environmentId);
-      const before = query.cursor ? parseCursor(query.cursor) : undefined;
-      const { lines, hasMore } = store.query({
-        environmentId,
-        serviceId,
-        since: query.since,
-        until: query.until,
-        q: query.q,
-        stream: query.stream,
-        deploymentId: query.deploymentId,
-        limit: query.limit,
-        before,
-      });
-      return {
-        environmentId,
-        serviceId,
-        lines,
-        hasMore,
-        cursor: hasMore && lines.length > 0 ? `${lines[0].ts}.${lines[0].id}` : null,
-      };
+      return historyIn(sources.serviceEnvironment(actor, serviceId, query.environmentId), serviceId, query);
     },
+
 
     /** One retention pass over every service (the maintenance job runs it every minute). */
     async enforceRetention(now = clock.now()): Promise<void> {

@@ -31,6 +31,9 @@ export const DEFAULT_METRICS_OPTIONS: MetricsOptions = {
   relayIntervalMs: 1_000,
 };
 
+/** An environment's services with fresh samples, their containers added up (a service without any is absent). */
+export type ServicesListener = (environmentId: string, services: ServiceMetrics[]) => void;
+
 export type MetricsQuery = { environmentId?: string; from?: number; to?: number; stepMs?: number };
 
 export type MetricsHistory = {
@@ -73,6 +76,13 @@ export function createMetrics(deps: { db: Db; clock: Clock; logger: Logger; sour
   /** Minutes already rolled up that got late samples: rolled again on the next pass. */
   const dirtyMinutes = new Set<number>();
   let rolledUntil: number | null = null;
+  /** Told each environment's services (fresh containers added up) as samples arrive: alert evaluation. */
+  const serviceListeners: ServicesListener[] = [];
+  const tellListeners = (environmentId: string) => {
+    if (serviceListeners.length === 0) return;
+    const services = servicesOf(environmentId);
+    for (const listener of serviceListeners) listener(environmentId, services);
+  };
 
   const relay = new RoomBatcher<true>({
     delayMs: o.relayDelayMs,
@@ -136,6 +146,22 @@ export function createMetrics(deps: { db: Db; clock: Clock; logger: Logger; sour
     return (STEPS_S.find((s) => s >= wanted && s >= floor) ?? STEPS_S[STEPS_S.length - 1]) * 1000;
   }
 
+  /** The history of a service in an environment the caller may already read (a share link's). */
+  function historyIn(environmentId: string, serviceId: string, query: MetricsQuery): MetricsHistory {
+    const now = clock.now();
+    const to = query.to ?? now;
+    const from = Math.min(query.from ?? to - 60 * 60 * 1000, to);
+    let stepMs = pickStep(to - from, query.stepMs);
+    const raw = from >= now - o.rawRetentionMs && to - from <= RAW_RANGE_MS && stepMs < MINUTE_MS;
+    let points: MetricPoint[];
+    if (raw) points = store.rawPoints(store.keysOf(environmentId, serviceId), from, to, stepMs);
+    else {
+      stepMs = Math.ceil(stepMs / MINUTE_MS) * MINUTE_MS;
+      points = store.rollupPoints(environmentId, serviceId, from, to, stepMs);
+    }
+    return { environmentId, serviceId, from, to, stepS: stepMs / 1000, resolution: raw ? 'raw' : '1m', points };
+  }
+
   return {
     attach(p: Publish) {
       publish = p;
@@ -186,32 +212,29 @@ export function createMetrics(deps: { db: Db; clock: Clock; logger: Logger; sour
       const inserted = store.insert(rows);
       counters.samples += inserted;
       counters.duplicates += rows.length - inserted;
-      for (const environmentId of touched) relay.add(environmentId, [true]);
+      for (const environmentId of touched) {
+        relay.add(environmentId, [true]);
+        tellListeners(environmentId);
+      }
     },
 
     /** A container that died stops counting at once, not when its last sample gets old. */
     ingestEvents(sender: Sender, batch: AgentEvents): void {
       for (const event of batch.events) {
         if (event.type !== 'die' || !sources.check(sender, event).ok) continue;
-        if (current.get(event.environmentId)?.delete(event.containerId)) relay.add(event.environmentId, [true]);
+        if (current.get(event.environmentId)?.delete(event.containerId)) {
+          relay.add(event.environmentId, [true]);
+          tellListeners(event.environmentId);
+        }
       }
     },
 
+    historyIn,
+
     history(actor: Actor, serviceId: string, query: MetricsQuery): MetricsHistory {
-      const environmentId = sources.serviceEnvironment(actor, serviceId, query.environmentId);
-      const now = clock.now();
-      const to = query.to ?? now;
-      const from = Math.min(query.from ?? to - 60 * 60 * 1000, to);
-      let stepMs = pickStep(to - from, query.stepMs);
-      const raw = from >= now - o.rawRetentionMs && to - from <= RAW_RANGE_MS && stepMs < MINUTE_MS;
-      let points: MetricPoint[];
-      if (raw) points = store.rawPoints(store.keysOf(environmentId, serviceId), from, to, stepMs);
-      else {
-        stepMs = Math.ceil(stepMs / MINUTE_MS) * MINUTE_MS;
-        points = store.rollupPoints(environmentId, serviceId, from, to, stepMs);
-      }
-      return { environmentId, serviceId, from, to, stepS: stepMs / 1000, resolution: raw ? 'raw' : '1m', points };
+      return historyIn(sources.serviceEnvironment(actor, serviceId, query.environmentId), serviceId, query);
     },
+
 
     /** Rolls up every complete minute not yet rolled (and late-touched ones), an hour per step, then prunes. */
     async maintain(now = clock.now()): Promise<{ rolled: number; pruned: { samples: number; rollups: number } }> {
@@ -244,6 +267,11 @@ export function createMetrics(deps: { db: Db; clock: Clock; logger: Logger; sour
         if (fresh.length > 0) out.set(environmentId, fresh);
       }
       return out;
+    },
+
+    /** Calls `listener` with an environment's services each time samples of it arrive or a container of it dies. */
+    onServices(listener: ServicesListener): void {
+      serviceListeners.push(listener);
     },
 
     flushRelay: () => relay.flushAll(),

@@ -3,10 +3,11 @@
 // maintenance job (rollups and retention, every minute) and /metrics.
 import type { Server as SocketServer } from 'socket.io';
 import type { Db } from '../../db/client';
+import type { ContainerEvent } from '../../sync/events';
 import type { NodeInfo, TelemetrySink } from '../agents/types';
 import type { Clock } from '../clock';
 import type { Env } from '../env';
-import { LIVE_NAMESPACE, roomOf } from '../live';
+import { LIVE_NAMESPACE, publisher } from '../live';
 import type { Logger } from '../logger';
 import { createLogs, type LogsOptions } from '../logs';
 import type { Projects } from '../projects/service';
@@ -14,6 +15,9 @@ import type { Publish } from './batcher';
 import { createMetrics, type MetricsOptions } from './index';
 import { createPrometheus, prometheusHandler } from './prometheus';
 import { createSources } from './sources';
+
+/** A container event an agent was allowed to send; `projectId` is the environment's. */
+export type CheckedEvent = ContainerEvent;
 
 export type TelemetryOptions = { logs?: Partial<LogsOptions>; metrics?: Partial<MetricsOptions>; maintenanceEveryMs?: number };
 
@@ -48,6 +52,8 @@ export function createTelemetry(deps: {
   const render = createPrometheus({ db, metrics, logCounters: logs.counters, nodes: deps.nodes });
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
+  /** Told the engine events agents may send (checked like the logs'): alert evaluation. */
+  const eventListeners: ((events: CheckedEvent[]) => void)[] = [];
 
   const sink: TelemetrySink = {
     logs: (sender, batch) => logs.ingest(sender, batch),
@@ -55,6 +61,13 @@ export function createTelemetry(deps: {
     events(sender, batch) {
       logs.ingestEvents(sender, batch);
       metrics.ingestEvents(sender, batch);
+      if (eventListeners.length === 0) return;
+      const checked: CheckedEvent[] = [];
+      for (const event of batch.events) {
+        const source = sources.check(sender, event);
+        if (source.ok) checked.push({ ...event, projectId: source.projectId });
+      }
+      if (checked.length > 0) for (const listener of eventListeners) listener(checked);
     },
   };
 
@@ -78,13 +91,16 @@ export function createTelemetry(deps: {
     metrics,
     sink,
     maintain,
+    /** Calls `listener` with each batch of container events from agents (the project from the database, not the labels). */
+    onEvents(listener: (events: CheckedEvent[]) => void): void {
+      eventListeners.push(listener);
+    },
     /** GET /metrics. */
     prometheus: prometheusHandler({ render, metricsToken: env.telemetry.metricsToken, isInstanceAdmin: deps.isInstanceAdmin }),
 
     /** Relays to the /live rooms of `io` and starts the maintenance job. */
     attach(io: SocketServer): void {
-      const live = io.of(LIVE_NAMESPACE);
-      const publish: Publish = (environmentId, event, payload) => live.to(roomOf(environmentId)).emit(event, payload);
+      const publish: Publish = publisher(io.of(LIVE_NAMESPACE));
       logs.attach(publish);
       metrics.attach(publish);
       timer = setInterval(() => void maintain(), options.maintenanceEveryMs ?? 60_000);

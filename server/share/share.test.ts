@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { addService, initDoc, type NodeInit } from '../../sync';
 import type { Ack } from '../../sync/events';
 import { createApi } from '../http/api';
-import { roomOf, sharedRoomOf } from '../live';
+import { publisher } from '../live';
 import { encodeAwareness, encodeSyncStep1, encodeUpdate } from '../sync/protocol';
 import { connectEditor, documentJson, rawClient, storedDocument, type RawClient } from '../sync/test-clients';
 import { client, createApiToken, signUp, startTestServer, waitFor, type Session, type TestServer } from '../test-utils';
@@ -162,7 +162,7 @@ describe('a share token', () => {
     expect(await subscribe(socket, mine.environmentId)).toEqual({ ok: true });
   });
 
-  it('gets status on /live but not the logs, metrics or deployment steps of its environment', async () => {
+  it('gets status, logs, metrics and engine events on /live, not the deployment steps', async () => {
     const { environmentId } = await newEnvironment();
     const { token } = await shareLink(environmentId);
     const shared = live(token);
@@ -174,17 +174,37 @@ describe('a share token', () => {
     const teamSeen: string[] = [];
     team.onAny((event: string) => teamSeen.push(event));
 
-    const namespace = server.containr.io.of('/live');
-    // As server/metrics/telemetry.ts publishes: straight to the environment's room.
-    namespace.to(roomOf(environmentId)).emit('logs', { environmentId, lines: [], skipped: 0 });
-    namespace.to(roomOf(environmentId)).emit('metrics', { environmentId, services: [] });
-    namespace.to(roomOf(environmentId)).emit('deployment', { environmentId, deploymentId: null });
-    namespace.to(sharedRoomOf(environmentId)).emit('status', { environmentId, services: [] });
-    await waitFor(() => teamSeen.includes('deployment') && seen.filter((e) => e === 'status').length > 0, 5_000, 'the events');
-    expect(seen.every((e) => e === 'status')).toBe(true);
+    // As the deploy and telemetry services publish.
+    const publish = publisher(server.containr.io.of('/live'));
+    publish(environmentId, 'deployment', { environmentId, deploymentId: null });
+    publish(environmentId, 'logs', { environmentId, lines: [], skipped: 0 });
+    publish(environmentId, 'metrics', { environmentId, services: [] });
+    publish(environmentId, 'events', { environmentId, events: [] });
+    publish(environmentId, 'status', { environmentId, services: [] });
+    await waitFor(() => teamSeen.includes('status') && seen.includes('status'), 5_000, 'the events');
+    expect(teamSeen).toEqual(expect.arrayContaining(['deployment', 'logs', 'metrics', 'events', 'status']));
+    expect(seen.filter((e) => e !== 'status')).toEqual(['logs', 'metrics', 'events']);
   });
 
-  it('is refused by every /api route (401), and by /metrics', async () => {
+  it('reads the logs and metrics history of its own environment only', async () => {
+    const mine = await newEnvironment();
+    const other = await newEnvironment('Other');
+    const { token } = await shareLink(mine.environmentId);
+    const bearer = client(server.url, { token });
+    const logs = await bearer('GET', '/api/services/web/logs');
+    expect(logs.status).toBe(200);
+    expect(logs.body).toMatchObject({ environmentId: mine.environmentId, serviceId: 'web', lines: [] });
+    expect((await bearer('GET', `/api/services/web/metrics?environmentId=${mine.environmentId}`)).status).toBe(200);
+    for (const path of [`/api/services/web/logs?environmentId=${other.environmentId}`, `/api/services/web/metrics?environmentId=${other.environmentId}`]) {
+      expect((await bearer('GET', path)).status).toBe(404);
+    }
+    // Revoked: back to no credentials at all.
+    const link = await shareLink(mine.environmentId);
+    expect((await api('DELETE', `/api/share-links/${link.id}`)).status).toBe(204);
+    expect((await client(server.url, { token: link.token })('GET', '/api/services/web/logs')).status).toBe(401);
+  });
+
+  it('is refused by every other /api route (401), and by /metrics', async () => {
     const { environmentId } = await newEnvironment();
     const link = await shareLink(environmentId);
     const bearer = client(server.url, { token: link.token });
@@ -192,6 +212,8 @@ describe('a share token', () => {
     expect(routes.length).toBeGreaterThan(40);
     // These answer without an account by design (signing up, logging in, mailed links, signed webhooks).
     const PUBLIC = /^(POST \/auth\/(signup|login|verify|reset|reset\/confirm)|POST \/hooks\/.*)$/;
+    // The share page's own history routes (the test above).
+    const SHARED = /^GET \/services\/:id\/(logs|metrics)$/;
     const ids: Record<string, string> = { id: environmentId, userId: owner.user.id, name: 'API_KEY' };
     // Valid bodies for the routes that validate before they authenticate, so they get as far as the credentials.
     const bodies: Record<string, unknown> = {
@@ -200,14 +222,13 @@ describe('a share token', () => {
     };
     const refused: string[] = [];
     for (const { method, path } of routes) {
-      if (PUBLIC.test(`${method} ${path}`)) continue;
+      if (PUBLIC.test(`${method} ${path}`) || SHARED.test(`${method} ${path}`)) continue;
       const concrete = path.replace(/:(\w+)/g, (_, param: string) => ids[param] ?? environmentId);
       const body = bodies[`${method} ${path}`] ?? (method === 'GET' || method === 'DELETE' ? undefined : {});
       const res = await bearer(method, `/api${concrete}`, body);
       if (res.status !== 401) refused.push(`${method} ${path} → ${res.status}`);
     }
     expect(refused).toEqual([]);
-    expect((await bearer('GET', `/api/services/web/logs?environmentId=${environmentId}`)).status).toBe(401);
     expect((await bearer('GET', '/metrics')).status).toBe(401);
   });
 

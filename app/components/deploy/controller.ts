@@ -7,7 +7,7 @@ import type * as Y from 'yjs';
 import { ROOT, type DeployableSpec } from '../../../sync';
 import { Emitter, type Readable } from '../canvas/store';
 import { ApiError, deployApi, describeError, isActive, type CommitIssue } from './api';
-import { connectLive, type LiveConnection, type LiveState } from './live';
+import { connectLive, type LiveConnection, type LiveHandlers, type LiveState } from './live';
 import { BaselineStore, DeploymentsStore, IssuesStore, StatusStore, ToastStore } from './stores';
 import { TelemetryStore } from './telemetry';
 
@@ -31,7 +31,7 @@ class Value<T> extends Emitter implements Readable<T> {
 
 export class DeployController {
   readonly status = new StatusStore();
-  /** Live metrics and log lines (not for share links: those get status only). */
+  /** Live metrics and log lines (share links get them too). */
   readonly telemetry = new TelemetryStore();
   readonly deployments = new DeploymentsStore();
   readonly issues = new IssuesStore();
@@ -54,8 +54,8 @@ export class DeployController {
     readonly environmentId: string,
     private readonly doc: Y.Doc,
     private readonly graph: GraphPort,
-    /** A share link's token: live status only (the API and deployment steps are the team's). */
-    private readonly shareToken?: string,
+    /** A share link's token: live status and telemetry only (the API and deployment steps are the team's). */
+    readonly shareToken?: string,
   ) {
     this.services = doc.getMap<unknown>(ROOT.services);
   }
@@ -67,7 +67,11 @@ export class DeployController {
     if (this.shareToken) {
       this.live = connectLive(
         this.environmentId,
-        { state: (state) => this.liveState.set(state), status: (message) => this.status.apply(message.services) },
+        {
+          state: (state) => this.liveState.set(state),
+          status: (message) => this.status.apply(message.services),
+          ...this.telemetryHandlers(),
+        },
         { token: this.shareToken },
       );
       return;
@@ -79,12 +83,18 @@ export class DeployController {
       deployment: (message) => {
         if (this.deployments.receive(message) && message.deploymentId) this.fetchDeployment(message.deploymentId, true);
       },
-      metrics: (message) => this.telemetry.applyMetrics(message),
-      logs: (message) => this.telemetry.applyLogs(message),
-      events: (message) => this.telemetry.applyEvents(message),
+      ...this.telemetryHandlers(),
     });
     void this.refreshBaseline();
     void this.loadLatestDeployment();
+  }
+
+  private telemetryHandlers(): Pick<LiveHandlers, 'metrics' | 'logs' | 'events'> {
+    return {
+      metrics: (message) => this.telemetry.applyMetrics(message),
+      logs: (message) => this.telemetry.applyLogs(message),
+      events: (message) => this.telemetry.applyEvents(message),
+    };
   }
 
   stop(): void {

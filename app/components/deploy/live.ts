@@ -36,7 +36,7 @@ export interface LiveConnection {
   close(): void;
 }
 
-/** `token`: a share link's (read-only, `status` only) instead of the session cookie. */
+/** `token`: a share link's (read-only: status, logs, metrics, events) instead of the session cookie. */
 export function connectLive(environmentId: string, handlers: LiveHandlers, opts: { token?: string } = {}): LiveConnection {
   const socket: Socket = io('/live', { withCredentials: true, ...(opts.token ? { auth: { token: opts.token } } : {}) });
   let closed = false;
