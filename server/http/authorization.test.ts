@@ -9,6 +9,7 @@
 //             only reach after its permission check, said case by case)
 //   denied  → 401 without credentials, 403 for a member whose role lacks the
 //             action, 404 for anyone outside the team (existence never leaks).
+import express, { Router } from 'express';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -384,6 +385,21 @@ describe('every HTTP route has a permission entry', () => {
   it('every route has a case here that exercises it', () => {
     const routes = listRoutes(w.server.containr.app);
     expect(routes.filter((r) => !CASES[r]), 'routes without a case in CASES (authorization.test.ts)').toEqual([]);
+  });
+});
+
+describe('listRoutes', () => {
+  it('reads mount paths back from express, params and nested routers included', () => {
+    const inner = Router();
+    inner.post('/:provider', () => {});
+    const api = Router();
+    api.use('/hooks', inner);
+    api.get('/things/:id', () => {});
+    const app = express();
+    app.use('/api/v1.0', api);
+    app.use('/teams/:teamId/x', Router().delete('/y', () => {}));
+    app.all('*', () => {});
+    expect(listRoutes(app)).toEqual(['DELETE /teams/:teamId/x/y', 'GET /api/v1.0/things/:id', 'POST /api/v1.0/hooks/:provider']);
   });
 });
 

@@ -155,7 +155,7 @@ export function listRoutes(router: Router | { _router?: Router }): string[] {
 
 /**
  * The path a router was mounted at, read back from the regexp express 4 keeps
- * (path-to-regexp 0.1: `^\/hooks\/(?:([^\/]+?))\/?(?=\/|$)` for `/hooks/:kind`).
+ * (path-to-regexp 0.1: `^\/hooks(?:\/([^/]+?))\/?(?=\/|$)` for `/hooks/:kind`).
  */
 function mountPath(layer: { regexp: RegExp & { fast_slash?: boolean }; keys: { name: string | number }[] }): string {
   if (layer.regexp.fast_slash) return '';
@@ -163,7 +163,7 @@ function mountPath(layer: { regexp: RegExp & { fast_slash?: boolean }; keys: { n
   const path = layer.regexp.source
     .replace(/^\^/, '')
     .replace(/\\\/\?\(\?=\\\/\|\$\)$/, '')
-    .replace(/\(\?:\(\[\^\\\/\]\+\?\)\)/g, () => `:${String(layer.keys[i++]?.name ?? i)}`)
+    .replace(/\(\?:\\\/\(\[\^\/\]\+\?\)\)/g, () => `/:${String(layer.keys[i++]?.name ?? i)}`)
     .replace(/\\(.)/g, '$1');
   if (!path.startsWith('/') || /[()[\]^$?*+|]/.test(path)) throw new Error(`cannot read the mount path of ${layer.regexp.source}`);
   return path;
