@@ -47,6 +47,19 @@ const schema = z.object({
   // Container logs are kept per service for this many days, and at most this many MB (the oldest go first).
   CONTAINR_LOG_RETENTION_DAYS: z.coerce.number().positive().max(3650).default(7),
   CONTAINR_LOG_MAX_MB_PER_SERVICE: z.coerce.number().positive().max(1_000_000).default(50),
+  // Builds from git: how many run at once on one node, when one gives up, and the base images of generated Dockerfiles.
+  CONTAINR_BUILD_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  CONTAINR_BUILD_TIMEOUT_S: z.coerce.number().int().min(10).max(6 * 3600).default(900),
+  CONTAINR_BUILD_IMAGE_NODE: z.string().min(1).default('containr/node'),
+  CONTAINR_BUILD_IMAGE_STATIC: z.string().min(1).default('containr/busybox'),
+  CONTAINR_BUILD_IMAGE_PYTHON: z.string().min(1).default('python:3-slim'),
+  CONTAINR_BUILD_IMAGE_GO: z.string().min(1).default('golang:1-alpine'),
+  // Comment a PR's preview URLs on the forge (needs network access to it and a token); off by default.
+  CONTAINR_FORGE_COMMENTS: z.enum(['true', 'false']).default('false'),
+  CONTAINR_GITHUB_TOKEN: z.string().min(1).optional(),
+  CONTAINR_GITLAB_TOKEN: z.string().min(1).optional(),
+  CONTAINR_GITHUB_API_URL: z.url().default('https://api.github.com'),
+  CONTAINR_GITLAB_API_URL: z.url().default('https://gitlab.com/api/v4'),
   // A bearer token for Prometheus to scrape GET /metrics with (an instance admin's API token works too).
   CONTAINR_METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   // A preview environment is deleted this long after it is created or last extended, unless asked otherwise.
@@ -76,6 +89,18 @@ export type Env = {
   reconcile: { resyncMs: number; startupGraceMs: number };
   routerDomain: string;
   telemetry: { logRetentionDays: number; logMaxMbPerService: number; metricsToken: string | undefined };
+  builds: {
+    perNode: number;
+    timeoutS: number;
+    baseImages: { node: string; static: string; python: string; go: string };
+    forgeComments: {
+      enabled: boolean;
+      githubToken: string | undefined;
+      gitlabToken: string | undefined;
+      githubApiUrl: string;
+      gitlabApiUrl: string;
+    };
+  };
   previews: { ttlHours: number; sweepMs: number };
 };
 
@@ -120,6 +145,23 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     secretKey: e.CONTAINR_SECRET_KEY ? Buffer.from(e.CONTAINR_SECRET_KEY.trim(), 'base64') : undefined,
     reconcile: { resyncMs: e.CONTAINR_RESYNC_S * 1000, startupGraceMs: e.CONTAINR_AGENT_GRACE_S * 1000 },
     routerDomain: e.CONTAINR_ROUTER_DOMAIN,
+    builds: {
+      perNode: e.CONTAINR_BUILD_CONCURRENCY,
+      timeoutS: e.CONTAINR_BUILD_TIMEOUT_S,
+      baseImages: {
+        node: e.CONTAINR_BUILD_IMAGE_NODE,
+        static: e.CONTAINR_BUILD_IMAGE_STATIC,
+        python: e.CONTAINR_BUILD_IMAGE_PYTHON,
+        go: e.CONTAINR_BUILD_IMAGE_GO,
+      },
+      forgeComments: {
+        enabled: e.CONTAINR_FORGE_COMMENTS === 'true',
+        githubToken: e.CONTAINR_GITHUB_TOKEN,
+        gitlabToken: e.CONTAINR_GITLAB_TOKEN,
+        githubApiUrl: e.CONTAINR_GITHUB_API_URL,
+        gitlabApiUrl: e.CONTAINR_GITLAB_API_URL,
+      },
+    },
     telemetry: {
       logRetentionDays: e.CONTAINR_LOG_RETENTION_DAYS,
       logMaxMbPerService: e.CONTAINR_LOG_MAX_MB_PER_SERVICE,
