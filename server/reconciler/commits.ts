@@ -33,8 +33,9 @@ export function checkSpec(spec: DeployableSpec, secretNames: Set<string>): Issue
     node.secretNames.forEach((name, i) => {
       if (!secretNames.has(name)) issues.push({ serviceId: id, path: `secretNames.${i}`, message: `no secret named ${name} in this environment` });
     });
-    if (node.source?.type === 'git') {
-      issues.push({ serviceId: id, path: 'source', message: 'git sources cannot be deployed yet: build an image and use it' });
+    const credentials = node.source?.type === 'git' ? node.source.credentials : undefined;
+    if (credentials && !secretNames.has(credentials)) {
+      issues.push({ serviceId: id, path: 'source.credentials', message: `no secret named ${credentials} in this environment` });
     }
   }
   // What only resolving shows (a variable that refers back to itself); secrets resolve to placeholders.

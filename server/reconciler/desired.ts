@@ -32,6 +32,10 @@ export type DesiredService = {
   dependsOn: string[];
   /** Why it cannot be deployed as committed; its containers are then left alone. */
   error: string | null;
+  /** Why it is not planned yet (its image is being built); its containers are left alone. */
+  hold?: string | null;
+  /** Only these nodes may run it (they have its built image); absent: any node. */
+  nodes?: string[];
 };
 
 export type DesiredEnvironment = {
@@ -60,6 +64,8 @@ export type DesiredInput = {
   hashKey: Buffer;
   /** Image per service name that replaces the committed source (an environment's `image_overrides`, e.g. a preview's PR build). */
   imageOverrides?: Record<string, string> | null;
+  /** Images built for the deployment's git-sourced services, by service id, with the node that has each. */
+  builtImages?: Record<string, { image: string; nodeId: string }>;
 };
 
 export const networkName = (environmentId: string) => `containr-${environmentId}`;
@@ -104,8 +110,8 @@ export function buildDesired(input: DesiredInput): DesiredEnvironment {
     if (missing.length) errors.push(`missing secret${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
     // An image override is what runs, whatever the committed source is.
     const override = input.imageOverrides?.[node.name];
+    const built = node.source?.type === 'git' && !override ? input.builtImages?.[id] : undefined;
     if (!override && !node.source) errors.push('no source chosen');
-    else if (!override && node.source?.type !== 'image') errors.push('git sources cannot be deployed yet: build an image and use it');
     for (const v of node.volumes) volumes.add(volumeName(environment.id, v.name));
 
     const template = runTemplate(id, node, input, network);
@@ -121,6 +127,8 @@ export function buildDesired(input: DesiredInput): DesiredEnvironment {
       publicPort,
       dependsOn: [...(deps.get(id) ?? [])].filter((d) => isRunnableId(spec, d)).sort(),
       error: errors.length ? errors.join('; ') : null,
+      hold: node.source?.type === 'git' && !override && !built ? 'waiting for its image to be built' : null,
+      ...(built ? { nodes: [built.nodeId] } : {}),
     });
   }
   base.volumes = [...volumes].sort();
@@ -153,7 +161,9 @@ function runTemplate(serviceId: string, node: RunnableSpec, input: DesiredInput,
   if (node.resources?.memoryMb) resources.memoryMb = node.resources.memoryMb;
   return {
     name: '',
-    image: input.imageOverrides?.[node.name] || (node.source?.type === 'image' ? node.source.image : ''),
+    image:
+      input.imageOverrides?.[node.name] ||
+      (node.source?.type === 'image' ? node.source.image : (input.builtImages?.[serviceId]?.image ?? '')),
     env,
     ...(node.command?.length ? { command: node.command } : {}),
     labels: {

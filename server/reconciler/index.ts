@@ -13,6 +13,8 @@ import type { Projects } from '../projects/service';
 import { createRouter } from '../router';
 import type { Secrets } from '../secrets/service';
 import type { Quotas } from '../teams/quotas';
+import { createBuilds } from '../builds/service';
+import { createBuildStore } from '../builds/store';
 import { createCommits } from './commits';
 import { liveSpecReader, storedSpecReader, type LiveDocuments, type SpecReader } from './documents';
 import type { HubPort } from './ports';
@@ -44,6 +46,17 @@ export function createDeploy(deps: {
   let reconcilerOptions: Partial<ReconcilerOptions> = {};
 
   const store = createDeployStore(db, deps.clock);
+  const timers = deps.timers ?? systemTimers;
+  const builds = createBuilds({
+    store: createBuildStore(db, deps.clock),
+    deployStore: store,
+    hub,
+    clock: deps.clock,
+    timers,
+    logger,
+    secretValues: (environmentId) => deps.secrets.values(environmentId),
+    options: () => env.builds,
+  });
   const router = createRouter({
     nodes: () => hub.nodes(),
     logger: logger.child({ component: 'router' }),
@@ -55,8 +68,9 @@ export function createDeploy(deps: {
     secrets: deps.secrets,
     hub,
     router,
-    timers: deps.timers ?? systemTimers,
+    timers,
     logger,
+    builds,
     hashKey: deps.secrets.deriveKey('spec-hash'),
     options: () => ({ resyncMs: env.reconcile.resyncMs, startupGraceMs: env.reconcile.startupGraceMs, ...reconcilerOptions }),
   });
@@ -70,7 +84,7 @@ export function createDeploy(deps: {
       deps.quotas?.checkCommit(teamId, spec, store.latestSpecsOfTeam(teamId, environmentId)) ?? [],
     onChange(change) {
       if (change.type === 'cancelled') reconciler.cancelled(change.environmentId, change.deploymentId);
-      else void reconciler.trigger(change.environmentId);
+      else reconciler.deployed(change.environmentId, change.deploymentId);
     },
   });
 
@@ -79,6 +93,7 @@ export function createDeploy(deps: {
     reconciler,
     router,
     store,
+    builds,
 
     /** What exists only once the server does; call before `start`. */
     attach(parts: { documents?: LiveDocuments; live?: Live; publicPort?: () => number; options?: Partial<ReconcilerOptions> }) {
@@ -89,6 +104,8 @@ export function createDeploy(deps: {
       if (live) {
         reconciler.on('status', (environmentId, statuses) => live.publish(environmentId, 'status', { environmentId, services: statuses }));
         reconciler.on('deployment', (message) => live.publish(message.environmentId, 'deployment', message));
+        // Build log lines and build steps: `deployment` events of the deployment that asked for the build.
+        builds.on('deployment', (message) => live.publish(message.environmentId, 'deployment', message));
         live.onSubscribe((environmentId, socket) => {
           const status = reconciler.status(environmentId);
           if (!status) return;
@@ -103,6 +120,7 @@ export function createDeploy(deps: {
     start: () => reconciler.start(),
     async close(): Promise<void> {
       await reconciler.close();
+      await builds.close();
       router.close();
     },
   };

@@ -51,7 +51,7 @@ export function plan(input: PlanInput): Step[] {
   const up = new Set<string>();
   for (const service of desired.services) {
     const mine = byService.get(service.serviceId) ?? [];
-    if (service.replicas === 0 || service.error || mine.some((p) => p.specHash === service.specHash && isReady(p.container))) {
+    if (service.replicas === 0 || service.error || service.hold || mine.some((p) => p.specHash === service.specHash && isReady(p.container))) {
       up.add(service.serviceId);
     }
   }
@@ -63,6 +63,8 @@ export function plan(input: PlanInput): Step[] {
       steps.push({ kind: 'fail', serviceId: service.serviceId, reason: service.error });
       continue;
     }
+    // Its image is not built yet: what runs keeps running until it is.
+    if (service.hold) continue;
     const inRange = (p: Placed) => p.replica !== null && p.replica < service.replicas;
     for (const p of mine) if (!inRange(p)) remove(p, p.replica === null ? 'unlabelled' : 'scaled-down');
 
@@ -177,7 +179,10 @@ class Scheduler {
     // A node that has not said how big it is yet counts as unbounded.
     const cpus = (n: NodeInfo) => n.cpus ?? Infinity;
     const capacityMb = (n: NodeInfo) => (n.memoryBytes ?? Infinity) / (1024 * 1024);
-    const fits = this.candidates.filter((c) => c.cpu + cpu <= cpus(c.node) && c.memoryMb + memoryMb <= capacityMb(c.node));
+    const fits = this.candidates.filter(
+      (c) =>
+        (!service.nodes || service.nodes.includes(c.node.id)) && c.cpu + cpu <= cpus(c.node) && c.memoryMb + memoryMb <= capacityMb(c.node),
+    );
     if (fits.length === 0) return null;
     const key = (nodeId: string) => `${service.serviceId}\n${nodeId}`;
     const siblings = (nodeId: string) =>

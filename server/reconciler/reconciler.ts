@@ -9,6 +9,7 @@ import type { Db } from '../../db/client';
 import { environments, projects, type DeploymentStatus } from '../../db/schema';
 import { isRunnable } from '../../sync';
 import { LABELS } from '../../sync/events';
+import type { Builds } from '../builds/service';
 import type { Logger } from '../logger';
 import type { Router } from '../router';
 import type { Route } from '../router/table';
@@ -83,7 +84,11 @@ type Loaded = {
   commitNumber: number | null;
 };
 
-type Pass = { environmentId: string; deploymentId: string | null; controller: AbortController };
+/** `building`: waiting on the deployment's image builds (a newer deployment then supersedes it at once). */
+type Pass = { environmentId: string; deploymentId: string | null; controller: AbortController; building?: boolean };
+
+/** What the reconciler needs from server/builds: images of git-sourced services, built before a deployment is planned. */
+export type BuildsPort = Pick<Builds, 'prepare' | 'pending' | 'images' | 'buildFailed'>;
 
 export type ReconcilerDeps = {
   db: Db;
@@ -96,6 +101,7 @@ export type ReconcilerDeps = {
   hashKey: Buffer;
   /** Read when the reconciler starts, so options attached after creation apply. */
   options?: Partial<ReconcilerOptions> | (() => Partial<ReconcilerOptions>);
+  builds?: BuildsPort;
 };
 
 export function createReconciler(deps: ReconcilerDeps) {
@@ -124,7 +130,8 @@ export function createReconciler(deps: ReconcilerDeps) {
     if (!environment) return null;
     const project = db.select().from(projects).where(eq(projects.id, environment.projectId)).get();
     if (!project) return null;
-    const deployment = store.desiredDeployment(environmentId);
+    // A deployment whose build failed never ran: the environment stays on the one before it.
+    const deployment = store.desiredDeployment(environmentId, deps.builds?.buildFailed(environmentId));
     const commit = deployment ? store.getCommit(deployment.commitId) : undefined;
     let values: Record<string, string> = {};
     if (commit && Object.values(commit.spec.services).some((n) => isRunnable(n) && n.secretNames.length > 0)) {
@@ -143,6 +150,7 @@ export function createReconciler(deps: ReconcilerDeps) {
       secrets: values,
       hashKey,
       imageOverrides: environment.imageOverrides,
+      builtImages: deployment && deps.builds ? deps.builds.images(deployment.id) : undefined,
     });
     return { desired, deployment, commitNumber: commit?.number ?? null };
   }
@@ -297,6 +305,11 @@ export function createReconciler(deps: ReconcilerDeps) {
         const active = deployment && ACTIVE.includes(deployment.status) ? deployment : undefined;
         const deploymentId = active?.id ?? null;
         current.deploymentId = deploymentId;
+        if (active && deps.builds) {
+          const built = await buildImages(active, desired, current);
+          if (built === 'stop') return;
+          if (built === 'built') continue;
+        }
 
         const steps = plan({ desired, nodes: hub.nodes(), routes: router.table.pins(environmentId), now: timers.now() });
         activity.set(environmentId, { deployment: active ? 'running' : null, busy: new Set(steps.map((s) => s.serviceId ?? '')) });
@@ -381,6 +394,41 @@ export function createReconciler(deps: ReconcilerDeps) {
       passes.delete(environmentId);
       activity.delete(environmentId);
       publishStatus(environmentId);
+    }
+  }
+
+  /**
+   * Builds the images of the deployment's git-sourced services before anything
+   * is planned, so a failed build stops nothing that runs. 'built': plan again
+   * with the images; 'stop': the deployment failed, or the pass was aborted.
+   */
+  async function buildImages(active: Deployment, desired: DesiredEnvironment, current: Pass): Promise<'none' | 'built' | 'stop'> {
+    const builds = deps.builds!;
+    const commit = store.getCommit(active.commitId);
+    if (!commit || builds.pending(active.id, commit.spec).length === 0) return 'none';
+    const { environmentId } = desired;
+    const { signal } = current.controller;
+    current.building = true;
+    try {
+      const outcome = await builds.prepare({
+        environmentId,
+        project: { id: desired.projectId, slug: desired.projectSlug, teamId: desired.teamId },
+        deploymentId: active.id,
+        spec: commit.spec,
+        signal,
+        onBuilding(serviceIds) {
+          activity.set(environmentId, { deployment: 'running', busy: new Set(), building: new Set(serviceIds) });
+          publishStatus(environmentId);
+        },
+      });
+      if (signal.aborted || closed) return 'stop';
+      if (!outcome.ok) {
+        finish(active, 'failed', outcome.reason);
+        return 'stop';
+      }
+      return 'built';
+    } finally {
+      current.building = false;
     }
   }
 
@@ -555,7 +603,13 @@ export function createReconciler(deps: ReconcilerDeps) {
     /** Stops the steps of a cancelled deployment; the next pass converges on the deployment before it. */
     cancelled(environmentId: string, deploymentId: string): void {
       const current = passes.get(environmentId);
-      if (current && current.deploymentId === deploymentId) current.controller.abort();
+      if (current && current.deploymentId === deploymentId) current.controller.abort('the deployment was cancelled');
+      void request(environmentId);
+    },
+    /** A new deployment: a pass still building an older one stops now (its builds are cancelled) rather than finish them. */
+    deployed(environmentId: string, deploymentId: string): void {
+      const current = passes.get(environmentId);
+      if (current?.building && current.deploymentId !== deploymentId) current.controller.abort('superseded by a newer deployment');
       void request(environmentId);
     },
     status(environmentId: string): EnvironmentStatus | null {

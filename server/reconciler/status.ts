@@ -24,7 +24,7 @@ export type ServiceStatusView = ServiceStatus & {
 };
 
 /** What the reconciler is doing for the environment. */
-export type Activity = { deployment: 'queued' | 'running' | null; busy: Set<string> };
+export type Activity = { deployment: 'queued' | 'running' | null; busy: Set<string>; building?: Set<string> };
 
 export function serviceStatuses(
   desired: DesiredEnvironment,
@@ -66,6 +66,7 @@ function stateOf(service: DesiredService, reachable: Placed[], activity: Activit
   const current = reachable.filter((p) => p.specHash === service.specHash);
   const readyCurrent = current.filter((p) => isReady(p.container)).length;
   const converged = readyCurrent >= service.replicas && reachable.length === service.replicas;
+  if (activity.building?.has(service.serviceId)) return 'building';
   if (!converged && activity.deployment === 'queued') return 'queued';
   if (activity.busy.has(service.serviceId)) return 'deploying';
   if (service.replicas === 0) return 'stopped';

@@ -1,6 +1,6 @@
 // Commits, deployments and their events in the database. No access checks
 // here: callers (commits.ts, the reconciler) have done them.
-import { and, asc, desc, eq, inArray, lt, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, ne, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import {
   commits,
@@ -123,12 +123,14 @@ export function createDeployStore(db: Db, clock: Clock) {
         .all();
     },
 
-    /** The deployment whose commit the environment should run: the newest one not cancelled. */
-    desiredDeployment(environmentId: string): Deployment | undefined {
+    /** The deployment whose commit the environment should run: the newest one not cancelled (nor in `skip`: failed builds). */
+    desiredDeployment(environmentId: string, skip: string[] = []): Deployment | undefined {
+      const conditions = [eq(deployments.environmentId, environmentId), ne(deployments.status, 'cancelled')];
+      if (skip.length > 0) conditions.push(notInArray(deployments.id, skip));
       return db
         .select()
         .from(deployments)
-        .where(and(eq(deployments.environmentId, environmentId), ne(deployments.status, 'cancelled')))
+        .where(and(...conditions))
         .orderBy(desc(deployments.createdAt), desc(sql`rowid`))
         .limit(1)
         .get();
