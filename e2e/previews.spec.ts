@@ -1,10 +1,14 @@
 /**
- * Previews and share links in the browser: fork production into a preview, share it, open the
- * link in a logged-out browser (read-only canvas), revoke it (the open page loses access and a
- * reload says so). Screenshots: SCREENSHOTS=1 npx playwright test e2e/previews.spec.ts -g screenshots
+ * Previews and share links in the browser: fork production into a preview, deploy it, share it,
+ * open the link in a logged-out browser (read-only canvas with live status and logs, the service
+ * URL answers, a raw y-websocket client cannot write), revoke it (the open page loses access and
+ * a reload says so). Screenshots: SCREENSHOTS=1 npx playwright test e2e/previews.spec.ts -g screenshots
  */
 import type { Browser, Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
+import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
 import { expect, test } from './fixtures';
 
 const node = (page: Page, name: string) => page.locator(`[data-testid="canvas-node"][data-name="${name}"]`);
@@ -42,13 +46,63 @@ async function createShareLink(page: Page): Promise<string> {
   return url;
 }
 
+/** Serves a page on :8080 and prints a line every half second. */
+const SERVE_AND_LOG =
+  'sh -c "mkdir -p /www && echo preview-ok > /www/index.html && httpd -p 8080 -h /www && ' +
+  'i=0; while :; do echo hello from the preview $i; i=$((i+1)); sleep 0.5; done"';
+
+/** Gives the selected service a command and a public port 8080 from its panel. */
+async function serveFromPanel(page: Page, name: string) {
+  await node(page, name).click();
+  const command = page.locator('#field-sp-command');
+  await command.fill(SERVE_AND_LOG);
+  await command.press('Enter');
+  await page.getByLabel('New port').fill('8080');
+  await page.getByRole('button', { name: 'Add port' }).click();
+  await page.getByLabel('Port 8080 public').check();
+  await page.keyboard.press('Escape');
+}
+
+async function deploy(page: Page) {
+  await page.getByTestId('deploy-button').click();
+  await page.getByRole('dialog', { name: 'Deploy', exact: true }).getByTestId('deploy-submit').click();
+  await expect(page.getByTestId('deployment-pill')).toHaveAttribute('data-status', 'succeeded', { timeout: 60_000 });
+}
+
+/** A stock y-websocket client (what the browser runs) holding the share token, from outside the page. */
+async function rawShareClient(pageUrl: string, environmentId: string, token: string): Promise<WebsocketProvider> {
+  const doc = new Y.Doc();
+  const provider = new WebsocketProvider(`${new URL(pageUrl).origin.replace(/^http/, 'ws')}/sync`, environmentId, doc, {
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    disableBc: true,
+    params: { token },
+  });
+  await expect.poll(() => provider.synced, { timeout: 10_000 }).toBe(true);
+  return provider;
+}
+
+let project: { page: Page; id: string } | null = null;
+
+test.afterEach(async () => {
+  if (!project) return;
+  const { page, id } = project;
+  project = null;
+  expect((await page.request.delete(`/api/projects/${id}`)).status()).toBe(204);
+});
+
 async function guest(browser: Browser, colorScheme: 'light' | 'dark' = 'light') {
   const context = await browser.newContext({ colorScheme, viewport: { width: 1360, height: 820 } });
   return { context, page: await context.newPage() };
 }
 
-test('a preview forked from production is shared read-only, and revoking the link ends access', async ({ page, browser, account: _signedUp }) => {
+test('a preview forked from production is deployed and shared read-only, and revoking the link ends access', async ({
+  page,
+  browser,
+  account: _signedUp,
+}) => {
   await newProjectWithService(page);
+  project = { page, id: /\/projects\/([^/]+)\//.exec(page.url())![1] };
+  await serveFromPanel(page, 'web');
   await forkIntoPreview(page, 'pr-42');
   // The fork holds production's canvas.
   await expect(node(page, 'web')).toBeVisible();
@@ -57,10 +111,13 @@ test('a preview forked from production is shared read-only, and revoking the lin
   await expect(page.locator('.menu-item[data-kind="preview"]')).toContainText(/pr-42\s*(2 d 23 h|3 d 0 h) left/);
   await page.keyboard.press('Escape');
   await page.getByTestId('environment-switcher').locator('summary').click();
+  const environmentId = /\/env\/([^/?#]+)/.exec(page.url())![1];
+  await deploy(page);
 
   const url = await createShareLink(page);
+  const token = url.split('/share/')[1];
 
-  // A browser with no account opens it: the canvas, read-only.
+  // A browser with no account opens it: the canvas, read-only, live.
   const visitor = await guest(browser);
   const response = await visitor.page.goto(url);
   expect(response?.status()).toBe(200);
@@ -71,9 +128,27 @@ test('a preview forked from production is shared read-only, and revoking the lin
   await expect(visitor.page.getByTestId('add-service')).toHaveCount(0);
   await expect(visitor.page.getByTestId('share-button')).toHaveCount(0);
   await expect(visitor.page.locator('.share-live')).toHaveText(/Live/);
-  // Deleting with the keyboard does nothing on a read-only canvas.
+  await expect(node(visitor.page, 'web').getByTestId('node-status')).toHaveAttribute('data-state', 'running', { timeout: 30_000 });
+
+  // The preview's own URL is listed, and answers.
+  const link = visitor.page.getByTestId('share-services').locator('a.share-service-url');
+  await expect(link).toHaveAttribute('href', /^http:\/\/web-pr-42\.[a-z0-9-]+\.localhost:\d+\/?$/);
+  const service = await visitor.context.newPage();
+  await service.goto((await link.getAttribute('href'))!);
+  await expect(service.locator('body')).toHaveText('preview-ok');
+  await service.close();
+
+  // Deleting with the keyboard does nothing on a read-only canvas…
   await node(visitor.page, 'web').click();
   await visitor.page.keyboard.press('Delete');
+  await expect(node(visitor.page, 'web')).toBeVisible();
+  // …and neither does a y-websocket client forced to write with the token.
+  const forced = await rawShareClient(url, environmentId, token);
+  forced.doc.getMap('services').clear();
+  const witness = await rawShareClient(url, environmentId, token);
+  expect([...witness.doc.getMap('services').keys()]).toHaveLength(1);
+  forced.destroy();
+  witness.destroy();
   await expect(node(visitor.page, 'web')).toBeVisible();
   await expect(node(page, 'web')).toBeVisible();
 

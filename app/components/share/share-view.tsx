@@ -69,7 +69,7 @@ export function ShareView({ token, page }: { token: string; page: SharePageData 
           )}
           <p className="share-note faint">
             {withUrl.length ? `${withUrl.length} public ${withUrl.length === 1 ? 'URL' : 'URLs'}. ` : ''}
-            Shared from Containr. Secrets, logs and other environments are not part of this link.
+            Shared from Containr. Secrets, deployments and other environments are not part of this link.
           </p>
           <p className={`share-live share-live-${state}`} role="status">
             <span className="conn-dot" aria-hidden /> {state === 'live' ? 'Live' : state === 'ended' ? 'Link ended' : state === 'offline' ? 'Reconnecting…' : 'Connecting…'}
