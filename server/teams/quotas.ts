@@ -2,9 +2,9 @@
 // (CONTAINR_QUOTA_*) column by column. Projects are checked when one is
 // created; services, CPU and memory when an environment is committed
 // (`checkCommit`, called by the reconciler's commit).
-import { count, eq } from 'drizzle-orm';
+import { and, count, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { projects, teamQuotas, teams } from '../../db/schema';
+import { commits, environments, projects, teamQuotas, teams } from '../../db/schema';
 import type { DeployableSpec } from '../../sync/spec';
 import type { Actor, Audit } from '../audit/service';
 import type { Clock } from '../clock';
@@ -52,10 +52,36 @@ export function createQuotas(db: Db, defaults: Quota, audit: Audit, clock: Clock
   const projectCount = (teamId: string) =>
     db.select({ n: count() }).from(projects).where(eq(projects.teamId, teamId)).get()?.n ?? 0;
 
+  /** The latest committed spec of every environment of the team: what the commit-time check counts. */
+  const committedSpecs = (teamId: string): DeployableSpec[] =>
+    db
+      .select({ spec: commits.spec })
+      .from(commits)
+      .innerJoin(environments, eq(environments.id, commits.environmentId))
+      .innerJoin(projects, eq(projects.id, environments.projectId))
+      .where(
+        and(
+          eq(projects.teamId, teamId),
+          sql`${commits.number} = (select max(latest.number) from commits latest where latest.environment_id = ${commits.environmentId})`,
+        ),
+      )
+      .all()
+      .map((r) => r.spec);
+
   return {
     get,
     LABEL,
-    usage: (teamId: string) => ({ projects: projectCount(teamId) }),
+    /** Projects, and the services, CPU and memory (MB) the latest commit of every environment asks for. */
+    usage(teamId: string): Usage & { projects: number } {
+      const total = committedSpecs(teamId)
+        .map(specUsage)
+        .reduce((a, b) => ({ services: a.services + b.services, cpu: a.cpu + b.cpu, memoryMb: a.memoryMb + b.memoryMb }), {
+          services: 0,
+          cpu: 0,
+          memoryMb: 0,
+        });
+      return { projects: projectCount(teamId), ...total, cpu: Math.round(total.cpu * 100) / 100 };
+    },
 
     /** Throws 422 naming the quota when the team has no room for another project. */
     assertCanCreateProject(teamId: string): void {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../db/schema';
+import { addService, initDoc, type NodeInit } from '../../sync';
 import { startTestServer, type TestServer } from '../test-utils';
 import { join, signUpAs, teamOfFour, uniqueEmail, type Person } from './test-support';
 
@@ -254,5 +255,34 @@ describe('quotas', () => {
     expect(issues.map((i) => i.path)).toEqual(['quota.maxCpu', 'quota.maxMemoryMb']);
     expect(issues[0].message).toMatch(/41 CPUs of its quota of 32 \(max CPU\)/);
     expect(quotas.checkCommit(teamId, spec(201, 0, 0)).map((i) => i.path)).toEqual(['quota.maxServices']);
+  });
+
+  it('reports usage as the latest commit of every environment asks for (replicas counted, volumes not)', async () => {
+    const owner = await signUpAs(server);
+    const teamId = (await owner.api('POST', '/api/teams', { name: 'Usage' })).body.team.id as string;
+    const created = await owner.api('POST', '/api/projects', { name: 'Metered', teamId });
+    const production = created.body.environments[0].id as string;
+    const staging = (await owner.api('POST', `/api/projects/${created.body.project.id}/environments`, { name: 'staging' })).body.environment.id as string;
+    const write = (environmentId: string, services: NodeInit[]) =>
+      server.containr.sync.documents.withDocument(environmentId, (doc) => {
+        initDoc(doc, { environmentName: 'x' });
+        for (const service of services) addService(doc, service);
+      });
+    const web = (name: string, cpu: number, memoryMb: number, replicas = 1) =>
+      ({ kind: 'service', name, source: { type: 'image', image: 'containr/busybox' }, replicas, resources: { cpu, memoryMb } }) as NodeInit;
+    const commit = async (environmentId: string) =>
+      expect((await owner.api('POST', `/api/environments/${environmentId}/commits`, { deploy: false })).status).toBe(201);
+
+    expect((await owner.api('GET', `/api/teams/${teamId}/quota`)).body.usage).toEqual({ projects: 1, services: 0, cpu: 0, memoryMb: 0 });
+    await write(production, [web('web', 0.5, 256, 2)]);
+    await commit(production);
+    // Only the latest commit of an environment counts: the second holds web and api (both commits would make 4 services).
+    await write(production, [web('api', 0.25, 128), { kind: 'volume', name: 'data' } as NodeInit]);
+    await commit(production);
+    await write(staging, [web('web', 0.1, 64)]);
+    await commit(staging);
+    // Uncommitted edits do not count.
+    await write(staging, [web('worker', 4, 4096)]);
+    expect((await owner.api('GET', `/api/teams/${teamId}/quota`)).body.usage).toEqual({ projects: 1, services: 3, cpu: 1.35, memoryMb: 704 });
   });
 });
