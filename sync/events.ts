@@ -480,33 +480,3 @@ export type LiveAlert = z.infer<typeof liveAlertSchema>;
  */
 export const liveAlertsSchema = z.object({ environmentId: z.string(), alerts: z.array(liveAlertSchema) });
 export type LiveAlerts = z.infer<typeof liveAlertsSchema>;
-
-// ── /live alerts: `alerts` to the room of an environment ────────────────────
-/** Who acknowledged an alert: a member (in the app), or the address a mailed link was sent to. */
-export const alertAckBySchema = z.object({ userId: z.string().nullable(), name: z.string().nullable(), email: z.string().nullable() });
-
-export const liveAlertSchema = z.object({
-  id: z.string(),
-  ruleId: z.string().nullable(),
-  /** null: about the whole environment (deployment failed, node lost). */
-  serviceId: z.string().nullable(),
-  /** The rule's condition type: `metric`, `crashed`, `oom`, `crash_loop`, `health_failing`, `deployment_failed`, `node_lost`. */
-  kind: z.string(),
-  title: z.string(),
-  severity: z.enum(['info', 'warning', 'critical']),
-  state: z.enum(['firing', 'acknowledged', 'resolved']),
-  /** ISO 8601. */
-  firedAt: z.string(),
-  acknowledgedAt: z.string().nullable(),
-  acknowledgedBy: alertAckBySchema.nullable(),
-  resolvedAt: z.string().nullable(),
-});
-export type LiveAlert = z.infer<typeof liveAlertSchema>;
-
-/**
- * `alerts`: alerts of the environment that changed state (fired, acknowledged,
- * resolved). Right after `subscribe`, one message with every open alert
- * (firing or acknowledged) of the environment, so a client starts from the current state.
- */
-export const liveAlertsSchema = z.object({ environmentId: z.string(), alerts: z.array(liveAlertSchema) });
-export type LiveAlerts = z.infer<typeof liveAlertsSchema>;
