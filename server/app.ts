@@ -12,6 +12,7 @@ import type { Clock } from './clock';
 import type { Env } from './env';
 import { authenticate, sameOrigin } from './http/context';
 import { createApi } from './http/api';
+import { alertAckPages } from './http/alerts-api';
 import { errorHandler } from './http/errors';
 import { setupLive } from './live';
 import { mountRemix, type RemixMode } from './http/remix';
@@ -63,13 +64,15 @@ export async function startContainr(opts: {
   services.agents.attach(io.of('/agent'), logger.child({ module: 'agents' }));
   services.telemetry.attach(io);
   let listeningPort = env.port;
+  const live = setupLive({ io, services, logger });
   services.deploy.attach({
     documents: sync.documents,
-    live: setupLive({ io, services, logger }),
+    live,
     publicPort: () => listeningPort,
     options: opts.deploy,
   });
   services.environments.attach({ documents: sync.documents });
+  services.alerts.attach({ live, ownPort: () => listeningPort });
 
   app.get('/healthz', (_req, res) => {
     db.$client.prepare('select 1').get();
@@ -79,6 +82,7 @@ export async function startContainr(opts: {
   app.use(authenticate(services));
   app.get('/metrics', services.telemetry.prometheus);
   app.use('/api', createApi(services));
+  app.use('/alerts/ack', alertAckPages(services));
   const remix = await mountRemix(app, server, services, opts.remix, ROOT);
   app.use(errorHandler(logger));
   // Last: service hosts (<service>-<env>.<slug>.localhost) go to the router before any listener sees them.
@@ -101,6 +105,7 @@ export async function startContainr(opts: {
   const localAgent = env.localAgent ? startLocalAgent({ hub: services.agents, env, port, logger }) : null;
   services.deploy.start();
   services.environments.start();
+  services.alerts.start();
 
   let closing: Promise<void> | undefined;
   async function close() {
@@ -122,6 +127,7 @@ export async function startContainr(opts: {
       await drained;
       clearTimeout(timer);
       await services.telemetry.close();
+      await services.alerts.close();
       db.$client.close();
     })();
     return closing;

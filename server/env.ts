@@ -66,6 +66,14 @@ const schema = z.object({
   CONTAINR_PREVIEW_TTL_HOURS: z.coerce.number().positive().max(720).default(72),
   // How often expired previews are looked for (also once at start).
   CONTAINR_PREVIEW_SWEEP_S: z.coerce.number().positive().max(3600).default(60),
+  // Alert webhooks: each attempt waits this long for an answer; a failed delivery is tried this many times in all,
+  // waiting the base delay, then twice as long each time (jittered), at most the max.
+  CONTAINR_ALERT_WEBHOOK_TIMEOUT_S: z.coerce.number().positive().max(120).default(5),
+  CONTAINR_ALERT_WEBHOOK_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  CONTAINR_ALERT_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
+  CONTAINR_ALERT_RETRY_MAX_S: z.coerce.number().positive().max(86_400).default(300),
+  // Links in alert mails acknowledge without signing in for this long.
+  CONTAINR_ALERT_ACK_LINK_HOURS: z.coerce.number().positive().max(720).default(72),
 });
 
 export type Env = {
@@ -102,6 +110,7 @@ export type Env = {
     };
   };
   previews: { ttlHours: number; sweepMs: number };
+  alerts: { webhookTimeoutMs: number; webhookAttempts: number; retryBaseMs: number; retryMaxMs: number; ackLinkTtlMs: number };
 };
 
 export class EnvError extends Error {
@@ -168,5 +177,12 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
       metricsToken: e.CONTAINR_METRICS_TOKEN,
     },
     previews: { ttlHours: e.CONTAINR_PREVIEW_TTL_HOURS, sweepMs: e.CONTAINR_PREVIEW_SWEEP_S * 1000 },
+    alerts: {
+      webhookTimeoutMs: e.CONTAINR_ALERT_WEBHOOK_TIMEOUT_S * 1000,
+      webhookAttempts: e.CONTAINR_ALERT_WEBHOOK_ATTEMPTS,
+      retryBaseMs: e.CONTAINR_ALERT_RETRY_BASE_MS,
+      retryMaxMs: e.CONTAINR_ALERT_RETRY_MAX_S * 1000,
+      ackLinkTtlMs: e.CONTAINR_ALERT_ACK_LINK_HOURS * 3_600_000,
+    },
   };
 }

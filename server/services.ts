@@ -2,6 +2,7 @@
 // module-level singleton, so tests build their own with a temp database.
 import type { Db } from '../db/client';
 import { createAgentHub } from './agents/hub';
+import { createAlerts } from './alerts/service';
 import { createAuditReader } from './audit/reader';
 import { createAudit, type Actor } from './audit/service';
 import { createAccount } from './auth/account';
@@ -13,6 +14,7 @@ import { LoginThrottle } from './auth/throttle';
 import { createTokens } from './auth/tokens';
 import { systemClock, type Clock } from './clock';
 import type { Env } from './env';
+import { LABELS } from '../sync/events';
 import { createLogger, type Logger } from './logger';
 import { createLinks } from './mail/links';
 import { createMailer } from './mail/mailer';
@@ -57,7 +59,7 @@ export function createServices({
       share.closeEnvironment(id);
       deploy.teardown(id).catch((error: unknown) => logger.error({ err: error, environmentId: id }, 'teardown failed'));
     }
-  });
+  }, (projectId) => alerts.createDefaults(projectId));
   const invites = createInvites({ db, audit, teams, mailer, links, logger, clock });
   const projectAccess = createProjectAccess(db, audit, projects, clock);
   const auditReader = createAuditReader({ db, audit, teams, projects });
@@ -89,7 +91,41 @@ export function createServices({
     telemetry: telemetry.sink,
   });
   // Commits, the reconciler and the router; app.ts attaches the live documents and /live, then starts it.
-  const deploy = createDeploy({ db, env, clock, audit, projects, secrets, quotas, hub: agents, logger });
+  // The reconciler's hub, telling alerts which container exits Containr causes (stop, remove): those are no crashes.
+  const deployHub: typeof agents = {
+    ...agents,
+    dispatch(nodeId, task, onProgress) {
+      if (task.spec.kind === 'stop' || task.spec.kind === 'remove') alerts.expectExit(nodeId, task.spec.name);
+      return agents.dispatch(nodeId, task, onProgress);
+    },
+  };
+  const deploy = createDeploy({ db, env, clock, audit, projects, secrets, quotas, hub: deployHub, logger });
+  // Rules evaluated on the incoming samples, container events, deployments and node events; app.ts attaches /live and starts it.
+  const alerts = createAlerts({
+    db,
+    env,
+    clock,
+    logger,
+    audit,
+    projects,
+    sendMail: (mail) => mailer.send(mail),
+    secretKey: secrets.deriveKey('alert-channel-secrets'),
+    ackKey: secrets.deriveKey('alert-ack-links'),
+    baseUrl: () => links.base(),
+    serviceName: (environmentId, serviceId) =>
+      deploy.reconciler.status(environmentId)?.services.find((s) => s.serviceId === serviceId)?.name ?? null,
+    nodeContainers(nodeId) {
+      const node = agents.node(nodeId);
+      if (!node) return null;
+      const containers = node.containers.map((c) => ({ id: c.id, name: c.name, environmentId: c.labels[LABELS.environment] ?? null }));
+      return { name: node.name, containers };
+    },
+  });
+  telemetry.metrics.onServices((environmentId, services) => alerts.onServices(environmentId, services));
+  telemetry.onEvents((events) => alerts.onEvents(events));
+  deploy.reconciler.on('deployment', (message) => alerts.onDeployment(message));
+  agents.on('node-lost', (nodeId) => alerts.onNodeLost(nodeId));
+  agents.on('node-ready', (nodeId) => alerts.onNodeReady(nodeId));
   // Read-only share links, and forks, previews and their TTL job (app.ts attaches the documents and starts it).
   const share = createShareLinks({
     db,
@@ -141,6 +177,7 @@ export function createServices({
     deploy,
     share,
     environments,
+    alerts,
   };
 }
 

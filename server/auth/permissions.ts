@@ -43,6 +43,10 @@ export const PERMISSIONS = {
   'secret:read': EDITORS,
   'secret:write': EDITORS,
   'secret:write-production': ADMINS,
+  // Alert rules, channels, alerts and webhook deliveries; changing rules and channels; acknowledging.
+  'alert:read': ALL,
+  'alert:manage': EDITORS,
+  'alert:acknowledge': EDITORS,
   'node:read': ALL,
   'node:manage': ADMINS,
 } as const satisfies Record<string, readonly Role[]>;

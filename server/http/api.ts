@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { actorOf, type Services } from '../services';
 import { apiNotFound, parse } from './errors';
 import { accountApi } from './account-api';
+import { alertsApi } from './alerts-api';
 import { clientIp, requireViewer } from './context';
 import { deployApi } from './deploy-api';
 import { environmentsApi } from './environments-api';
@@ -120,6 +121,7 @@ export function createApi(services: Services): Router {
   );
 
   api.use(teamsApi(services), accountApi(services), nodesApi(services), deployApi(services), telemetryApi(services), environmentsApi(services), overviewApi(services));
+  api.use(alertsApi(services));
   api.use(apiNotFound);
   return api;
 }

@@ -30,6 +30,8 @@ export function createProjects(
    * network and volumes are torn down (it must read what it needs synchronously).
    */
   beforeEnvironmentsRemoved: (environmentIds: string[]) => void = () => {},
+  /** Called once a project exists (its default alert rules are made here). */
+  afterProjectCreated: (projectId: string) => void = () => {},
 ) {
   function access(actor: Actor, projectId: string, action: Action): { project: Project; role: Role } {
     const project = db.select().from(projects).where(eq(projects.id, projectId)).get();
@@ -139,6 +141,7 @@ export function createProjects(
         tx.insert(projects).values(project).run();
         tx.insert(environments).values(environment).run();
       });
+      afterProjectCreated(project.id);
       audit.record({
         actor,
         action: 'project.create',
