@@ -25,7 +25,7 @@ import {
   type RuleInput,
   type RulePatch,
 } from './schemas';
-import { newWebhookSecret, verifyAckToken } from './signing';
+import { ackToken, newWebhookSecret, verifyAckToken } from './signing';
 import { alertView, channelView, createAlertStore, liveAlert, type AlertRow, type AlertView, type ChannelRow, type ChannelView, type Rule } from './store';
 import { webhookUrlProblem, type OwnAddress } from './url';
 
@@ -462,6 +462,11 @@ export function createAlerts(deps: AlertsDeps) {
       const acked = acknowledgeRow(row, { userId: actor.userId, name, email: actor.email });
       audit.record({ actor, action: 'alert.acknowledge', target: { type: 'alert', id: row.id }, teamId: project.teamId, projectId: row.projectId, details: { title: row.title } });
       return alertView(acked);
+    },
+
+    /** A mailed acknowledge link for `email` (what alert mails carry). */
+    ackUrl(alertId: string, email: string): string {
+      return `${deps.baseUrl()}/alerts/ack/${ackToken(deps.ackKey, alertId, email, clock.now() + deps.env.alerts.ackLinkTtlMs)}`;
     },
 
     /** The alert a mailed link names, for its confirmation page (throws GONE for an expired link, NOT_FOUND for a bad one). */

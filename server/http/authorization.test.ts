@@ -38,7 +38,7 @@ const ACTORS = [...ROLES, 'excluded', 'outsider', 'instance admin', 'anonymous']
 type ActorName = (typeof ACTORS)[number];
 const isRole = (actor: ActorName): actor is Role => (ROLES as readonly string[]).includes(actor);
 /** Scopes whose resources belong to a project, where project-level access applies. */
-const PROJECT_SCOPES: readonly Scope[] = ['project', 'environment', 'commit', 'deployment', 'service', 'share-link', 'alert-rule', 'alert'];
+const PROJECT_SCOPES: readonly Scope[] = ['project', 'environment', 'commit', 'deployment', 'service', 'share-link', 'alert-rule', 'alert', 'alert-channel'];
 type Member = Person & { token: string; actor: Actor };
 
 type World = {
@@ -238,10 +238,61 @@ const CASES: Record<string, Case[]> = {
   'GET /api/services/:id/metrics': [{ query: () => `environmentId=${w.production}`, ok: [200] }],
 
   'GET /api/nodes': [{ ok: [200] }],
+  'GET /api/overview': [{ ok: [200] }],
   'POST /api/nodes/join-tokens': [{ body: () => ({ teamId: w.teamId }), ok: [201] }],
   'GET /api/nodes/join-tokens': [{ ok: [200] }],
   'DELETE /api/join-tokens/:id': [{ params: () => ({ id: services().agents.createJoinToken(asOwner(), w.teamId).id }), ok: [204] }],
+
+  'GET /api/alerts/unread': [{ ok: [200] }],
+  'POST /api/alerts/seen': [{ ok: [200] }],
+  'GET /api/projects/:id/alert-rules': [{ ok: [200] }],
+  'POST /api/projects/:id/alert-rules': [{ body: () => ({ name: unique('rule'), condition: { type: 'oom' } }), ok: [201] }],
+  'GET /api/alert-rules/:id': [{ ok: [200] }],
+  'PATCH /api/alert-rules/:id': [{ body: () => ({ severity: 'critical' }), ok: [200] }],
+  'DELETE /api/alert-rules/:id': [{ params: () => ({ id: throwawayRule() }), ok: [204] }],
+  'GET /api/projects/:id/alerts': [{ query: () => 'state=open', ok: [200] }],
+  'GET /api/alerts/:id': [{ ok: [200] }],
+  'POST /api/alerts/:id/ack': [{ ok: [200] }],
+  'GET /api/projects/:id/alert-channels': [{ ok: [200] }],
+  'POST /api/projects/:id/alert-channels': [{ body: () => ({ type: 'email', name: unique('mail'), addresses: ['ops@example.test'] }), ok: [201] }],
+  'PATCH /api/alert-channels/:id': [{ body: () => ({ enabled: true }), ok: [200] }],
+  'DELETE /api/alert-channels/:id': [{ params: () => ({ id: throwawayChannel() }), ok: [204] }],
+  'POST /api/alert-channels/:id/rotate-secret': [{ params: () => ({ id: throwawayChannel() }), ok: [200] }],
+  'POST /api/alert-channels/:id/test': [{ params: () => ({ id: throwawayChannel() }), ok: [202] }],
+  'GET /api/alert-channels/:id/deliveries': [{ ok: [200] }],
+  'GET /alerts/ack/:token': [{ params: () => ({ token: ackToken() }), ok: [200] }],
+  'POST /alerts/ack/:token': [{ params: () => ({ token: ackToken() }), ok: [200] }],
 };
+
+/** The fixture's alert: the default "Deployment failed" rule of the fixture project, fired once in staging. */
+function fixtureAlert(): string {
+  const open = () => services().alerts.store.openAlertsOfEnvironment(w.staging)[0]?.id;
+  if (!open()) services().alerts.onDeployment({ environmentId: w.staging, deploymentId: null, status: 'failed', reason: 'authorization fixture' });
+  return open() ?? services().alerts.store.listAlerts(w.projectId, { limit: 1 }).alerts[0].id;
+}
+
+function throwawayRule(): string {
+  return services().alerts.createRule(asOwner(), w.projectId, {
+    name: unique('rule'),
+    enabled: true,
+    severity: 'info',
+    environmentId: null,
+    serviceId: null,
+    condition: { type: 'oom' },
+    channelIds: [],
+    escalation: null,
+  }).id;
+}
+
+/** A webhook channel pointing at a port nothing listens on (its test delivery fails, which is fine here). */
+function throwawayChannel(): string {
+  return services().alerts.createChannel(asOwner(), w.projectId, { type: 'webhook', name: unique('hook'), enabled: true, url: 'http://127.0.0.1:9/hook' }).channel.id;
+}
+
+/** A mailed acknowledge link's token for the fixture alert. */
+function ackToken(): string {
+  return services().alerts.ackUrl(fixtureAlert(), w.people.owner.email).split('/alerts/ack/')[1];
+}
 
 /** A fresh account's verification link, or (`reset`) a password reset link for it, from the outbox. */
 async function mailedToken(subject: RegExp, path: string, reset = false): Promise<string> {
@@ -275,8 +326,9 @@ function defaultParams(rule: RouteRule): Params {
     'share-link': w.shareLinkId,
     invite: w.inviteId,
     'join-token': undefined,
-    'alert-rule': undefined,
-    alert: undefined,
+    'alert-rule': services().alerts.store.rulesOfProject(w.projectId)[0]?.id,
+    alert: fixtureAlert(),
+    'alert-channel': services().alerts.store.channelsOfProject(w.projectId)[0]?.id,
   };
   return id[rule.scope] ? { id: id[rule.scope]! } : {};
 }

@@ -7,7 +7,19 @@ import type { Router } from 'express';
 import type { Action } from '../auth/permissions';
 
 /** What a route's `:param` (or its body's / query's id) points at, whose team decides. */
-export type Scope = 'team' | 'project' | 'environment' | 'commit' | 'deployment' | 'service' | 'share-link' | 'invite' | 'join-token' | 'alert-rule' | 'alert';
+export type Scope =
+  | 'team'
+  | 'project'
+  | 'environment'
+  | 'commit'
+  | 'deployment'
+  | 'service'
+  | 'share-link'
+  | 'invite'
+  | 'join-token'
+  | 'alert-rule'
+  | 'alert'
+  | 'alert-channel';
 
 export type RouteRule =
   /** Anyone, signed in or not (sign-up, login, mailed links, signed webhooks, health). */
@@ -107,6 +119,27 @@ export const ROUTE_PERMISSIONS: Record<string, RouteRule> = {
   // Logs and metrics history.
   'GET /api/services/:id/logs': action('environment:read', 'service'),
   'GET /api/services/:id/metrics': action('environment:read', 'service'),
+
+  // Alerts: rules, alerts, channels and their deliveries; the bell; mailed acknowledge links.
+  'GET /api/alerts/unread': self('counts alerts of the projects the user may read'),
+  'POST /api/alerts/seen': self('moves the own read mark'),
+  'GET /api/projects/:id/alert-rules': action('alert:read', 'project'),
+  'POST /api/projects/:id/alert-rules': action('alert:manage', 'project'),
+  'GET /api/alert-rules/:id': action('alert:read', 'alert-rule'),
+  'PATCH /api/alert-rules/:id': action('alert:manage', 'alert-rule'),
+  'DELETE /api/alert-rules/:id': action('alert:manage', 'alert-rule'),
+  'GET /api/projects/:id/alerts': action('alert:read', 'project'),
+  'GET /api/alerts/:id': action('alert:read', 'alert'),
+  'POST /api/alerts/:id/ack': action('alert:acknowledge', 'alert'),
+  'GET /api/projects/:id/alert-channels': action('alert:read', 'project'),
+  'POST /api/projects/:id/alert-channels': action('alert:manage', 'project'),
+  'PATCH /api/alert-channels/:id': action('alert:manage', 'alert-channel'),
+  'DELETE /api/alert-channels/:id': action('alert:manage', 'alert-channel'),
+  'POST /api/alert-channels/:id/rotate-secret': action('alert:manage', 'alert-channel'),
+  'POST /api/alert-channels/:id/test': action('alert:manage', 'alert-channel'),
+  'GET /api/alert-channels/:id/deliveries': action('alert:read', 'alert-channel'),
+  'GET /alerts/ack/:token': publicRoute('the signed, expiring token mailed to one recipient is the credential; shows one alert'),
+  'POST /alerts/ack/:token': publicRoute('the signed, expiring token mailed to one recipient is the credential; acknowledges that alert'),
 
   // Nodes.
   'GET /api/nodes': self("lists shared nodes and the nodes of the user's teams"),
