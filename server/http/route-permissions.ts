@@ -143,6 +143,7 @@ export const ROUTE_PERMISSIONS: Record<string, RouteRule> = {
 
   // Nodes.
   'GET /api/nodes': self("lists shared nodes and the nodes of the user's teams"),
+  'GET /api/overview': self('nodes the user may see (node:read), containers of environments the user may read (environment:read)'),
   'POST /api/nodes/join-tokens': action('node:manage', 'team'),
   'GET /api/nodes/join-tokens': self('lists the join tokens of the teams the user manages'),
   'DELETE /api/join-tokens/:id': action('node:manage', 'join-token'),
@@ -229,6 +230,7 @@ export const PAGE_PERMISSIONS: Record<string, PageRule> = {
   '_app.teams.new': { rule: self('anyone may start a team') },
   '_app.audit': { rule: self('entries of the teams and projects the user may read') },
   '_app.nodes': { rule: self('shared nodes and the nodes of the own teams') },
+  '_app.overview': { rule: self('nodes the user may see, containers of environments the user may read') },
   '_app.outbox': { rule: INSTANCE_ADMIN },
   '_app.teams.$teamId.members': { rule: action('member:read', 'team') },
   '_app.projects.$projectId': { rule: action('project:read', 'project') },

@@ -7,7 +7,7 @@ import { LABELS, type ObservedContainer } from '../../sync/events';
 import type { NodeInfo } from '../agents/types';
 import type { Actor } from '../audit/service';
 import type { Clock } from '../clock';
-import { DomainError } from '../errors';
+import type { DomainError } from '../errors';
 import type { Projects } from '../projects/service';
 import type { Teams } from '../teams/service';
 import type { Current } from './index';
@@ -104,7 +104,9 @@ export function createOverview(deps: {
     try {
       projects.environmentAccess(actor, environmentId, 'environment:read');
     } catch (error) {
-      if (error instanceof DomainError && (error.code === 'NOT_FOUND' || error.code === 'FORBIDDEN')) return null;
+      // By name, not instanceof: the page's loader runs a bundled copy of this module.
+      const code = error instanceof Error && error.name === 'DomainError' ? (error as DomainError).code : null;
+      if (code === 'NOT_FOUND' || code === 'FORBIDDEN') return null;
       throw error;
     }
     const row = environmentRow.get(environmentId);

@@ -36,6 +36,7 @@ import { MOUNT_EDGE_PREFIX, type CanvasEdge, type CanvasNode, type GraphState } 
 import { ConnectionBadge, StagedChangesButton, ViewOnlyBadge } from './header';
 import { CloseIcon, PlusIcon } from './icons';
 import { CanvasNodeCard } from './node-card';
+import { LIVE_STRIP_HEIGHT } from './node-telemetry';
 import { DEFAULT_NODE_SIZE, findFreeSpot } from './placement';
 import { AvatarStack, PeerCursors } from './presence';
 import { createCanvasSession, type CanvasSession } from './session';
@@ -292,11 +293,14 @@ function Workspace({
     const center = rect
       ? rf.screenToFlowPosition({ x: rect.left + rect.width / 2, y: rect.top + rect.height / 2 }, { snapToGrid: false })
       : { x: 0, y: 0 };
+    // A card grows by its live strip once deployed: keep room for it from the start.
+    const live = DEFAULT_NODE_SIZE.height + LIVE_STRIP_HEIGHT;
     const taken = graph.ids().flatMap((id) => {
       const p = graph.positionOf(id);
-      return p ? [{ ...p, ...(graph.sizeOf(id) ?? DEFAULT_NODE_SIZE) }] : [];
+      const size = graph.sizeOf(id) ?? DEFAULT_NODE_SIZE;
+      return p ? [{ ...p, width: size.width, height: Math.max(size.height, live) }] : [];
     });
-    return findFreeSpot(center, DEFAULT_NODE_SIZE, taken);
+    return findFreeSpot(center, { ...DEFAULT_NODE_SIZE, height: live }, taken);
   }, [graph, rf]);
 
   const selectNew = useCallback(
