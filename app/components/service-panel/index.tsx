@@ -23,6 +23,7 @@ import { Section, TextField } from './fields';
 import { nameRuleMessage, placeIssues } from './issues';
 import { KindIcon, kindLabel } from './kind-icon';
 import { PanelContext, usePanel, type PanelContextValue } from './panel-context';
+import { PanelTabs, TelemetryTabs, usePanelTab } from './panel-tabs';
 import { PortsSection } from './ports-section';
 import { CommandSection, DeploySection, HealthcheckSection } from './runtime-sections';
 import { SecretsSection } from './secrets-section';
@@ -62,6 +63,10 @@ export function ServicePanel({ doc, serviceId, readOnly, onClose, undoOrigin }: 
   const snapshot = useDocSnapshot(doc);
   const view = useMemo(() => readView(snapshot, serviceId), [snapshot, serviceId]);
   useEscapeToClose(onClose);
+  const [chosenTab, setTab] = usePanelTab(serviceId);
+  // Volumes and unreadable nodes run nothing: Settings is all they have.
+  const runs = view.read?.ok === true && isRunnable(view.read.value);
+  const tab = runs ? chosenTab : 'settings';
 
   const header = headerOf(view.read);
   const context = useMemo<PanelContextValue>(() => {
@@ -80,7 +85,12 @@ export function ServicePanel({ doc, serviceId, readOnly, onClose, undoOrigin }: 
   }, [doc, serviceId, readOnly, undoOrigin, view]);
 
   return (
-    <aside className="side-panel" aria-label={`${header.name || 'Unnamed'} settings`} data-testid="service-panel">
+    <aside
+      className={`side-panel${tab === 'settings' ? '' : ' side-panel-wide'}`}
+      aria-label={`${header.name || 'Unnamed'} settings`}
+      data-testid="service-panel"
+      data-tab={tab}
+    >
       <header className="side-panel-header">
         <span className={`sp-kind sp-kind-${header.kind}`}>
           <KindIcon kind={header.kind} />
@@ -91,27 +101,32 @@ export function ServicePanel({ doc, serviceId, readOnly, onClose, undoOrigin }: 
         </div>
         <CloseButton onClose={onClose} />
       </header>
-      {/* Keyed so that drafts never carry over from one node to another. */}
-      <div className="side-panel-body" key={serviceId}>
-        {readOnly ? (
-          <p className="sp-readonly" role="note">
-            View only. You can look at this environment but not change it.
-          </p>
-        ) : null}
-        {!view.read ? (
-          <Removed onClose={onClose} />
-        ) : (
-          <PanelContext.Provider value={context}>
-            <fieldset className="sp-fieldset" disabled={readOnly}>
-              {view.read.ok ? (
-                <NodeForm node={view.read.value} onDeleted={onClose} />
-              ) : (
-                <Unreadable raw={view.read.raw} issues={view.read.issues} onDeleted={onClose} />
-              )}
-            </fieldset>
-          </PanelContext.Provider>
-        )}
-      </div>
+      {runs ? <PanelTabs active={tab} onChange={setTab} /> : null}
+      {tab !== 'settings' ? (
+        <TelemetryTabs key={serviceId} tab={tab} serviceId={serviceId} serviceName={header.name} onTab={setTab} />
+      ) : (
+        /* Keyed so that drafts never carry over from one node to another. */
+        <div className="side-panel-body" key={serviceId} id="sp-tabpanel-settings" role={runs ? 'tabpanel' : undefined}>
+          {readOnly ? (
+            <p className="sp-readonly" role="note">
+              View only. You can look at this environment but not change it.
+            </p>
+          ) : null}
+          {!view.read ? (
+            <Removed onClose={onClose} />
+          ) : (
+            <PanelContext.Provider value={context}>
+              <fieldset className="sp-fieldset" disabled={readOnly}>
+                {view.read.ok ? (
+                  <NodeForm node={view.read.value} onDeleted={onClose} />
+                ) : (
+                  <Unreadable raw={view.read.raw} issues={view.read.issues} onDeleted={onClose} />
+                )}
+              </fieldset>
+            </PanelContext.Provider>
+          )}
+        </div>
+      )}
     </aside>
   );
 }

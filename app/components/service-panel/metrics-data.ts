@@ -186,7 +186,7 @@ export function niceBytesMax(value: number, floor = 1024): number {
 export function formatPercent(v: number): string {
   if (v === 0) return '0 %';
   if (v < 0.1) return '<0.1 %';
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} %`;
+  return `${v < 10 ? trim(v.toFixed(1)) : Math.round(v)} %`;
 }
 
 export function formatBytes(v: number): string {
@@ -198,7 +198,12 @@ export function formatBytes(v: number): string {
     n /= 1024;
     i++;
   }
-  return `${n < 10 ? n.toFixed(1) : Math.round(n)} ${units[i]}`;
+  return `${n < 10 ? trim(n.toFixed(1)) : Math.round(n)} ${units[i]}`;
+}
+
+/** `2.0` → `2`: round axis ticks read better without the zero. */
+function trim(fixed: string): string {
+  return fixed.endsWith('.0') ? fixed.slice(0, -2) : fixed;
 }
 
 export function formatRate(v: number): string {

@@ -1,0 +1,95 @@
+/**
+ * The service panel's tabs: Settings (the editor), and for nodes that run, Logs, Metrics and
+ * Deployments. The tab chosen last is kept for the session, so stepping from node to node
+ * stays on the logs (or charts) being compared.
+ */
+import { useState } from 'react';
+import { useServiceStatus } from '../deploy/context';
+import { DeploymentsTab } from './deployments-tab';
+import { LogsTab } from './logs-tab';
+import { MetricsTab } from './metrics-tab';
+
+export type PanelTab = 'settings' | 'logs' | 'metrics' | 'deployments';
+
+const TABS: { id: PanelTab; label: string }[] = [
+  { id: 'settings', label: 'Settings' },
+  { id: 'logs', label: 'Logs' },
+  { id: 'metrics', label: 'Metrics' },
+  { id: 'deployments', label: 'Deployments' },
+];
+
+const STORAGE_KEY = 'containr.panel-tab';
+
+function storedTab(): PanelTab {
+  try {
+    const value = sessionStorage.getItem(STORAGE_KEY);
+    return TABS.some((t) => t.id === value) ? (value as PanelTab) : 'settings';
+  } catch {
+    return 'settings'; // storage blocked: start on Settings
+  }
+}
+
+/** The tab to show; a node that is not deployed (just added, say) opens on Settings. */
+export function usePanelTab(serviceId: string): [PanelTab, (tab: PanelTab) => void] {
+  const status = useServiceStatus(serviceId);
+  const [tab, setTab] = useState<PanelTab>(() => (status === null ? 'settings' : storedTab()));
+  const choose = (next: PanelTab) => {
+    setTab(next);
+    try {
+      sessionStorage.setItem(STORAGE_KEY, next);
+    } catch {
+      // Not remembered; the choice still applies.
+    }
+  };
+  return [tab, choose];
+}
+
+export function PanelTabs({ active, onChange }: { active: PanelTab; onChange: (tab: PanelTab) => void }) {
+  return (
+    <nav className="sp-tabs" role="tablist" aria-label="Service panel">
+      {TABS.map((t) => (
+        <button
+          key={t.id}
+          type="button"
+          role="tab"
+          id={`sp-tab-${t.id}`}
+          aria-selected={active === t.id}
+          aria-controls={`sp-tabpanel-${t.id}`}
+          className="sp-tab"
+          onClick={() => onChange(t.id)}
+          onKeyDown={(e) => {
+            if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+            const i = TABS.findIndex((x) => x.id === active);
+            const next = TABS[(i + (e.key === 'ArrowRight' ? 1 : TABS.length - 1)) % TABS.length];
+            onChange(next.id);
+            document.getElementById(`sp-tab-${next.id}`)?.focus();
+          }}
+        >
+          {t.label}
+        </button>
+      ))}
+    </nav>
+  );
+}
+
+/** The Logs, Metrics and Deployments tabs (Settings is the panel's own body). */
+export function TelemetryTabs({ tab, serviceId, serviceName, onTab }: { tab: Exclude<PanelTab, 'settings'>; serviceId: string; serviceName: string; onTab: (tab: PanelTab) => void }) {
+  const [deploymentId, setDeploymentId] = useState<string | null>(null);
+  return (
+    <div className="sp-tabpanel" role="tabpanel" id={`sp-tabpanel-${tab}`} aria-labelledby={`sp-tab-${tab}`}>
+      {tab === 'logs' ? (
+        <LogsTab serviceId={serviceId} serviceName={serviceName} deploymentId={deploymentId} onDeploymentChange={setDeploymentId} />
+      ) : tab === 'metrics' ? (
+        <MetricsTab serviceId={serviceId} />
+      ) : (
+        <DeploymentsTab
+          serviceId={serviceId}
+          onShowLogs={(id) => {
+            setDeploymentId(id);
+            onTab('logs');
+          }}
+        />
+      )}
+    </div>
+  );
+}
