@@ -22,7 +22,7 @@ export default function ProjectLayout() {
   const [search] = useSearchParams();
   const { pathname } = useLocation();
   const current = environments.find((e) => e.id === (environmentId ?? search.get('env'))) ?? environments[0];
-  const envPage = /\/(deployments|secrets)$/.exec(pathname)?.[1];
+  const envPage = /\/(deployments|secrets|alerts)$/.exec(pathname)?.[1];
   const envLink = (id: string) => (envPage ? `/projects/${project.id}/${envPage}?env=${id}` : `/projects/${project.id}/env/${id}`);
   return (
     <div className="project-shell">
@@ -71,6 +71,11 @@ export default function ProjectLayout() {
           {current && role !== 'viewer' ? (
             <NavLink className="tab" to={`/projects/${project.id}/secrets?env=${current.id}`}>
               Secrets
+            </NavLink>
+          ) : null}
+          {current ? (
+            <NavLink className="tab" to={`/projects/${project.id}/alerts?env=${current.id}`}>
+              Alerts
             </NavLink>
           ) : null}
           <NavLink className="tab" to={`/projects/${project.id}/settings`}>

@@ -1,9 +1,14 @@
-import { type LoaderFunctionArgs } from '@remix-run/node';
+import { type LinksFunction, type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, Link, Outlet, useLoaderData, useLocation, useRouteLoaderData } from '@remix-run/react';
 import { useEffect } from 'react';
 import { requireViewer } from '~/lib/auth.server';
 import { currentTeam } from '~/lib/team.server';
 import { Avatar, BrandMark } from '~/components/ui';
+import { AlertsBell } from '~/components/alerts/bell';
+import alertStyles from '~/styles/alerts.css?url';
+
+// The bell is on every page, and canvas nodes show alerts: the alerts styles load with the shell.
+export const links: LinksFunction = () => [{ rel: 'stylesheet', href: alertStyles }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { viewer } = requireViewer(context, request);
@@ -70,6 +75,7 @@ export default function AppLayout() {
           </div>
         </details>
         <div className="spacer" />
+        <AlertsBell teams={teams} />
         <details className="menu" data-testid="user-menu">
           <summary aria-label="Account menu">
             <Avatar id={user.id} name={user.name} />

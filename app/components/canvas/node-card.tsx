@@ -4,6 +4,8 @@ import { memo, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent
 import { useCanvas } from './context';
 import type { CanvasNode, NodeView } from './graph-store';
 import { NodeStatus, NodeUrl, useServerIssues } from '../deploy';
+import { useServiceAlert } from '../deploy/context';
+import { NodeAlertLine } from '../alerts/node-alert';
 import { KindIcon, kindLabel } from '../service-panel';
 import { AlertIcon, GlobeIcon, PencilIcon } from './icons';
 import { NodeTelemetry } from './node-telemetry';
@@ -33,6 +35,9 @@ function NodeCard({ id, data, selected }: NodeProps<CanvasNode>) {
   const serverIssues = useServerIssues(id);
   const issues = serverIssues.length ? [...new Set([...data.issues, ...serverIssues])] : data.issues;
   const invalid = issues.length > 0;
+  // An open alert of the service: red while firing, amber once acknowledged.
+  const serviceAlert = useServiceAlert(id);
+  const alert = runnable ? serviceAlert : null;
   const halo = presence.selectedBy[0] ?? presence.editingBy[0];
   const tag = presence.editingBy.length
     ? `${names(presence.editingBy)} ${presence.editingBy.length > 1 ? 'are' : 'is'} editing`
@@ -44,6 +49,7 @@ function NodeCard({ id, data, selected }: NodeProps<CanvasNode>) {
   if (selected) classes.push('is-selected');
   if (invalid) classes.push('is-invalid');
   if (halo) classes.push('has-peer');
+  if (alert) classes.push('has-alert', `alert-${alert.state}`);
 
   return (
     <div
@@ -53,7 +59,9 @@ function NodeCard({ id, data, selected }: NodeProps<CanvasNode>) {
       data-name={data.name}
       data-peer-selected={presence.selectedBy.map((u) => u.name).join(',') || undefined}
       aria-invalid={invalid || undefined}
+      data-alert={alert?.state}
     >
+      {alert ? <NodeAlertLine alert={alert} /> : null}
       {tag ? (
         <div className="cnode-peer-tag" data-testid="peer-tag">
           {presence.editingBy.length ? <PencilIcon size={11} /> : null}

@@ -1,6 +1,8 @@
 /** The deploy controller of the open canvas, and hooks that read one slice of it each. */
 import { createContext, useCallback, useContext, useEffect, useMemo, useSyncExternalStore, type ReactNode } from 'react';
 import { emptySpec, type DeployableSpec, type LogLine, type ServiceMetrics } from '../../../sync';
+import { announceAlerts } from '../alerts/events';
+import type { NodeAlert } from '../alerts/store';
 import { useCanvas } from '../canvas/context';
 import { DeployController } from './controller';
 import type { ServiceStatusSnapshot } from './stores';
@@ -19,7 +21,12 @@ export function DeployProvider({ environmentId, shareToken, children }: { enviro
   );
   useEffect(() => {
     controller.start();
-    return () => controller.destroy();
+    // The bell in the top bar recounts when an alert of this environment changes state.
+    const unlisten = controller.alerts.onChange(announceAlerts);
+    return () => {
+      unlisten();
+      controller.destroy();
+    };
   }, [controller]);
   return <DeployContext.Provider value={controller}>{children}</DeployContext.Provider>;
 }
@@ -48,6 +55,17 @@ export function useServerIssues(serviceId: string): string[] {
   const controller = useDeploy();
   const subscribe = useCallback((listener: () => void) => (controller ? controller.issues.subscribe(listener) : noSubscribe()), [controller]);
   const get = useCallback(() => controller?.issues.get(serviceId) ?? NO_ISSUES, [controller, serviceId]);
+  return useSyncExternalStore(subscribe, get, get);
+}
+
+/** The most pressing open alert of the service (or of the whole environment), from `/live`. */
+export function useServiceAlert(serviceId: string): NodeAlert | null {
+  const controller = useDeploy();
+  const subscribe = useCallback(
+    (listener: () => void) => (controller ? controller.alerts.subscribe(serviceId, listener) : noSubscribe()),
+    [controller, serviceId],
+  );
+  const get = useCallback(() => controller?.alerts.forService(serviceId) ?? null, [controller, serviceId]);
   return useSyncExternalStore(subscribe, get, get);
 }
 

@@ -5,6 +5,7 @@
  */
 import type * as Y from 'yjs';
 import { ROOT, type DeployableSpec } from '../../../sync';
+import { AlertsStore } from '../alerts/store';
 import { Emitter, type Readable } from '../canvas/store';
 import { ApiError, deployApi, describeError, isActive, type CommitIssue } from './api';
 import { connectLive, type LiveConnection, type LiveHandlers, type LiveState } from './live';
@@ -33,6 +34,8 @@ export class DeployController {
   readonly status = new StatusStore();
   /** Live metrics and log lines (share links get them too). */
   readonly telemetry = new TelemetryStore();
+  /** Open alerts of the environment (the cards turn red), from `/live`. */
+  readonly alerts = new AlertsStore();
   readonly deployments = new DeploymentsStore();
   readonly issues = new IssuesStore();
   readonly baseline = new BaselineStore();
@@ -83,6 +86,7 @@ export class DeployController {
       deployment: (message) => {
         if (this.deployments.receive(message) && message.deploymentId) this.fetchDeployment(message.deploymentId, true);
       },
+      alerts: (message, snapshot) => this.alerts.apply(message, snapshot),
       ...this.telemetryHandlers(),
     });
     void this.refreshBaseline();

@@ -5,12 +5,14 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import {
+  liveAlertsSchema,
   liveDeploymentSchema,
   liveEventsSchema,
   liveLogsSchema,
   liveMetricsSchema,
   liveStatusSchema,
   type Ack,
+  type LiveAlerts,
   type LiveDeployment,
   type LiveEvents,
   type LiveLogs,
@@ -29,6 +31,8 @@ export interface LiveHandlers {
   metrics?: (message: LiveMetrics) => void;
   /** Engine events (die, oom, health_status). */
   events?: (message: LiveEvents) => void;
+  /** Alerts that changed state; `snapshot`: the first message after subscribing, every open alert. */
+  alerts?: (message: LiveAlerts, snapshot: boolean) => void;
   state?: (state: LiveState, reason?: string) => void;
 }
 
@@ -40,11 +44,14 @@ export interface LiveConnection {
 export function connectLive(environmentId: string, handlers: LiveHandlers, opts: { token?: string } = {}): LiveConnection {
   const socket: Socket = io('/live', { withCredentials: true, ...(opts.token ? { auth: { token: opts.token } } : {}) });
   let closed = false;
+  // The server sends its open-alerts snapshot right after acknowledging a subscription.
+  let alertsSnapshotDue = false;
   handlers.state?.('connecting');
 
   socket.on('connect', () => {
     socket.emit('subscribe', { environmentId }, (ack: Ack) => {
       if (closed) return;
+      alertsSnapshotDue = ack.ok;
       if (ack.ok) handlers.state?.('live');
       else handlers.state?.('refused', ack.reason);
     });
@@ -80,6 +87,15 @@ export function connectLive(environmentId: string, handlers: LiveHandlers, opts:
     socket.on('events', (payload: unknown) => {
       const parsed = liveEventsSchema.safeParse(payload);
       if (parsed.success && parsed.data.environmentId === environmentId) handlers.events?.(parsed.data);
+    });
+  }
+  if (handlers.alerts) {
+    socket.on('alerts', (payload: unknown) => {
+      const parsed = liveAlertsSchema.safeParse(payload);
+      if (!parsed.success || parsed.data.environmentId !== environmentId) return;
+      const snapshot = alertsSnapshotDue;
+      alertsSnapshotDue = false;
+      handlers.alerts?.(parsed.data, snapshot);
     });
   }
 

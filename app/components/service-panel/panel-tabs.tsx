@@ -1,21 +1,23 @@
 /**
  * The service panel's tabs: Settings (the editor), and for nodes that run, Logs, Metrics and
- * Deployments. The tab chosen last is kept for the session, so stepping from node to node
+ * Deployments, and Alerts (alerts/service-alerts-tab.tsx). The tab chosen last is kept for the session, so stepping from node to node
  * stays on the logs (or charts) being compared.
  */
 import { useState } from 'react';
+import { ServiceAlertsTab } from '../alerts/service-alerts-tab';
 import { useServiceStatus } from '../deploy/context';
 import { DeploymentsTab } from './deployments-tab';
 import { LogsTab } from './logs-tab';
 import { MetricsTab } from './metrics-tab';
 
-export type PanelTab = 'settings' | 'logs' | 'metrics' | 'deployments';
+export type PanelTab = 'settings' | 'logs' | 'metrics' | 'deployments' | 'alerts';
 
 const TABS: { id: PanelTab; label: string }[] = [
   { id: 'settings', label: 'Settings' },
   { id: 'logs', label: 'Logs' },
   { id: 'metrics', label: 'Metrics' },
   { id: 'deployments', label: 'Deployments' },
+  { id: 'alerts', label: 'Alerts' },
 ];
 
 const STORAGE_KEY = 'containr.panel-tab';
@@ -81,6 +83,8 @@ export function TelemetryTabs({ tab, serviceId, serviceName, onTab }: { tab: Exc
         <LogsTab serviceId={serviceId} serviceName={serviceName} deploymentId={deploymentId} onDeploymentChange={setDeploymentId} />
       ) : tab === 'metrics' ? (
         <MetricsTab serviceId={serviceId} />
+      ) : tab === 'alerts' ? (
+        <ServiceAlertsTab serviceId={serviceId} />
       ) : (
         <DeploymentsTab
           serviceId={serviceId}
