@@ -694,6 +694,23 @@ describe('Remix actions × actors (POST a valid form with the session cookie)', 
     },
   };
 
+  it('the quota form of the members page is the instance admin\'s alone (404 for the team\'s owner)', async () => {
+    const post = (who: Member, teamId = w.teamId) =>
+      fetch(`${w.server.url}/teams/${teamId}/members`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: who.cookie },
+        body: new URLSearchParams({ intent: 'quota', maxProjects: '7', maxServices: '', maxCpu: '', maxMemoryMb: '' }).toString(),
+      });
+    const before = services().quotas.get(w.teamId).maxProjects;
+    expect((await post(w.people.owner)).status).toBe(404);
+    expect(services().quotas.get(w.teamId).maxProjects).toBe(before);
+    // The instance admin sets quotas from the members page of a team it is in (here its personal team).
+    const own = services().teams.listForUser(w.people['instance admin'].id).find((t) => t.personal)!.id;
+    expect((await post(w.people['instance admin'], own)).status).toBe(200);
+    expect(services().quotas.get(own).maxProjects).toBe(7);
+  });
+
   it('every route file with an action has a case', () => {
     const withAction = readdirSync(join(ROOT, 'app/routes'))
       .filter((f) => /\.tsx?$/.test(f))
