@@ -1,13 +1,46 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
-import { Form, useActionData, useLoaderData } from '@remix-run/react';
+import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs } from '@remix-run/node';
+import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { useState } from 'react';
 import { z } from 'zod';
+import { can } from '../../server/auth/permissions';
 import { environmentName, projectName } from '../../server/http/schemas';
 import { formErrorsOf, orRespond, parseForm, requireViewer } from '~/lib/auth.server';
-import { Field, timeAgo } from '~/components/ui';
+import { RoleBadge } from '~/components/team-ui';
+import { Avatar, Field, timeAgo } from '~/components/ui';
+import teamStyles from '~/styles/teams.css?url';
+
+export const links: LinksFunction = () => [{ rel: 'stylesheet', href: teamStyles }];
 
 export function loader({ request, context, params }: LoaderFunctionArgs) {
   const { actor } = requireViewer(context, request);
-  return orRespond(() => context.services.projects.get(actor, params.projectId ?? ''));
+  const { projects, projectAccess, teams } = context.services;
+  const projectId = params.projectId ?? '';
+  const { project, environments, role } = orRespond(() => projects.get(actor, projectId));
+  const access = orRespond(() => projectAccess.get(actor, projectId));
+  const team = orRespond(() => teams.get(actor, project.teamId));
+  const manageAccess = can(role, 'project:manage-access');
+  const granted = new Set(access.members.map((m) => m.userId));
+  return {
+    project,
+    environments,
+    role,
+    team: { id: team.id, name: team.name },
+    access: {
+      restricted: access.restricted,
+      members: access.members.map(({ userId, name, email, role }) => ({ userId, name, email, role })),
+      // Admins choose among the whole team; owners and admins always have access.
+      choices: manageAccess
+        ? teams.members(actor, team.id).map(({ userId, name, email, role }) => ({
+            userId,
+            name,
+            email,
+            role,
+            always: can(role, 'project:read-all'),
+            granted: granted.has(userId),
+          }))
+        : null,
+    },
+  };
 }
 
 const intents = z.discriminatedUnion('intent', [
@@ -15,14 +48,17 @@ const intents = z.discriminatedUnion('intent', [
   z.object({ intent: z.literal('delete') }),
   z.object({ intent: z.literal('create-environment'), environment: environmentName }),
   z.object({ intent: z.literal('delete-environment'), environmentId: z.string().min(1) }),
+  // The chosen members come as repeated `userId` fields (read with getAll below).
+  z.object({ intent: z.literal('access'), mode: z.enum(['team', 'members']) }),
 ]);
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const { actor } = requireViewer(context, request);
   const projectId = params.projectId ?? '';
-  const parsed = parseForm(intents, await request.formData());
+  const form = await request.formData();
+  const parsed = parseForm(intents, form);
   if (!parsed.ok) return data({ errors: parsed.errors, ok: false }, { status: 422 });
-  const { projects } = context.services;
+  const { projects, projectAccess } = context.services;
   try {
     const input = parsed.data;
     switch (input.intent) {
@@ -39,6 +75,15 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       case 'delete-environment':
         projects.removeEnvironment(actor, input.environmentId);
         return { errors: {}, ok: true };
+      case 'access': {
+        const userIds = input.mode === 'members' ? form.getAll('userId').map(String) : [];
+        // An empty list opens the project to everyone: say so rather than do it by surprise.
+        if (input.mode === 'members' && userIds.length === 0) {
+          return data({ errors: { access: 'Choose at least one member, or give the whole team access.' }, ok: false }, { status: 422 });
+        }
+        const result = projectAccess.set(actor, projectId, userIds);
+        return { errors: {}, ok: true, notice: result.restricted ? 'Access restricted to the chosen members.' : 'The whole team has access again.' };
+      }
     }
   } catch (error) {
     return data({ errors: formErrorsOf(error), ok: false }, { status: 400 });
@@ -46,8 +91,8 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 }
 
 export default function ProjectSettings() {
-  const { project, environments, role } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
+  const { project, environments, role, team, access } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>() as { errors: Record<string, string>; ok: boolean; notice?: string } | undefined;
   const errors: Record<string, string> = result?.errors ?? {};
   const readOnly = role === 'viewer';
   return (
@@ -55,6 +100,11 @@ export default function ProjectSettings() {
       {errors.form ? (
         <div className="alert" role="alert">
           {errors.form}
+        </div>
+      ) : null}
+      {result?.notice ? (
+        <div className="notice" role="status">
+          {result.notice}
         </div>
       ) : null}
       <section className="card">
@@ -117,6 +167,8 @@ export default function ProjectSettings() {
         ) : null}
       </section>
 
+      <AccessSection team={team} access={access} error={errors.access} />
+
       {role === 'owner' || role === 'admin' ? (
         <section className="card" style={{ borderColor: 'var(--danger)' }}>
           <div className="card-header">
@@ -140,5 +192,109 @@ export default function ProjectSettings() {
         </section>
       ) : null}
     </main>
+  );
+}
+
+type AccessData = ReturnType<typeof useLoaderData<typeof loader>>['access'];
+
+/** Who may open the project: the whole team, or some members (owners and admins always). */
+function AccessSection({ team, access, error }: { team: { name: string }; access: AccessData; error?: string }) {
+  const [mode, setMode] = useState<'team' | 'members'>(access.restricted ? 'members' : 'team');
+  const busy = useNavigation().state === 'submitting';
+  const badge = access.restricted ? <span className="badge badge-accent">Restricted</span> : <span className="badge">Whole team</span>;
+
+  if (!access.choices) {
+    return (
+      <section className="card" id="access" data-testid="project-access">
+        <div className="card-header">
+          <h2>Access</h2>
+          {badge}
+        </div>
+        {access.restricted ? (
+          <>
+            <p className="card-body muted" style={{ paddingBottom: 0 }}>
+              Only these members of {team.name} can open this project, besides its owners and admins:
+            </p>
+            <ul className="list access-list" data-testid="access-members">
+              {access.members.map((m) => (
+                <li key={m.userId} className="access-row">
+                  <Avatar id={m.userId} name={m.name} size={28} />
+                  <div className="who">
+                    <div className="name">{m.name}</div>
+                    <div className="email">{m.email}</div>
+                  </div>
+                  <RoleBadge role={m.role} />
+                </li>
+              ))}
+            </ul>
+          </>
+        ) : (
+          <p className="card-body muted">Everyone in {team.name} can open this project.</p>
+        )}
+        <p className="card-body faint access-foot">Owners and admins choose who has access.</p>
+      </section>
+    );
+  }
+
+  return (
+    <section className="card" id="access" data-testid="project-access">
+      <div className="card-header">
+        <h2>Access</h2>
+        {badge}
+      </div>
+      <Form method="post" noValidate>
+        <input type="hidden" name="intent" value="access" />
+        <fieldset className="card-body access-modes">
+          <legend className="sr-only">Who can open this project</legend>
+          <label className="access-mode">
+            <input type="radio" name="mode" value="team" checked={mode === 'team'} onChange={() => setMode('team')} />
+            <span>
+              <strong>Everyone in {team.name}</strong>
+              <span className="faint">Every member sees the project with their team role.</span>
+            </span>
+          </label>
+          <label className="access-mode">
+            <input type="radio" name="mode" value="members" checked={mode === 'members'} onChange={() => setMode('members')} />
+            <span>
+              <strong>Only the members chosen below</strong>
+              <span className="faint">Others in the team do not see it at all. Owners and admins always have access.</span>
+            </span>
+          </label>
+        </fieldset>
+        <ul className="list access-list" data-testid="access-choices" aria-disabled={mode === 'team'}>
+          {access.choices.map((m) => (
+            <li key={m.userId} className="access-row">
+              <input
+                type="checkbox"
+                name={m.always ? undefined : 'userId'}
+                value={m.userId}
+                aria-label={`Give ${m.name} access`}
+                defaultChecked={m.always || m.granted}
+                disabled={m.always || mode === 'team'}
+              />
+              <Avatar id={m.userId} name={m.name} size={28} />
+              <div className="who">
+                <div className="name">{m.name}</div>
+                <div className="email">{m.email}</div>
+              </div>
+              <RoleBadge role={m.role} />
+              <span className="faint access-note">{m.always ? 'always has access' : ''}</span>
+            </li>
+          ))}
+        </ul>
+        <div className="card-body row access-save">
+          {error ? (
+            <span className="field-error" role="alert" style={{ flex: 1 }}>
+              {error}
+            </span>
+          ) : (
+            <span style={{ flex: 1 }} />
+          )}
+          <button className="btn btn-primary" type="submit" disabled={busy}>
+            Save access
+          </button>
+        </div>
+      </Form>
+    </section>
   );
 }

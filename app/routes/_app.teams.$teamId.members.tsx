@@ -39,6 +39,8 @@ export function loader({ request, context, params }: LoaderFunctionArgs) {
     quota: quotas.get(teamId),
     usage: quotas.usage(teamId),
     may: {
+      // Quotas are the instance's to set (PUT /api/teams/:id/quota), not the team's.
+      editQuota: context.services.instanceAdmin.is(viewer.user.id),
       invite: can(myRole, 'member:invite'),
       rename: can(myRole, 'team:update'),
       transfer: can(myRole, 'team:transfer') && !team.personal,
@@ -57,7 +59,20 @@ const intents = z.discriminatedUnion('intent', [
   z.object({ intent: z.literal('rename'), name: teamName }),
   z.object({ intent: z.literal('transfer'), userId: z.string().min(1, 'choose a member') }),
   z.object({ intent: z.literal('delete') }),
+  z.object({
+    intent: z.literal('quota'),
+    maxProjects: quotaField(true),
+    maxServices: quotaField(true),
+    maxCpu: quotaField(false),
+    maxMemoryMb: quotaField(true),
+  }),
 ]);
+
+/** A quota input: blank means the instance default (null). */
+function quotaField(integer: boolean) {
+  const n = z.coerce.number({ message: 'enter a number' }).positive('must be above 0');
+  return z.preprocess((v) => (v === '' || v === undefined ? null : v), (integer ? n.int('a whole number') : n).nullable());
+}
 
 type ActionResult = { ok: boolean; notice?: string; warning?: string; errors: Record<string, string>; intent?: string };
 
@@ -68,10 +83,17 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const parsed = parseForm(intents, form);
   const intent = String(form.get('intent') ?? '');
   if (!parsed.ok) return data<ActionResult>({ ok: false, errors: parsed.errors, intent }, { status: 422 });
-  const { teams, invites } = context.services;
+  const { teams, invites, quotas, instanceAdmin } = context.services;
   try {
     const input = parsed.data;
     switch (input.intent) {
+      case 'quota': {
+        // Like the API: for anyone but the instance admin there is nothing here.
+        if (!instanceAdmin.is(actor.userId)) throw new Response('Not found', { status: 404 });
+        const { intent: _intent, ...patch } = input;
+        quotas.set(actor, teamId, patch);
+        return { ok: true, intent, errors: {}, notice: 'Quotas saved.' };
+      }
       case 'invite': {
         const { mailed } = await invites.create(actor, teamId, { email: input.email, role: input.role });
         return mailed
@@ -123,8 +145,8 @@ export default function TeamMembers() {
   const others = members.filter((m) => !m.me);
   const inviteErrors = result?.intent === 'invite' ? errors : {};
   // Errors of the forms without fields of their own (roles, removal, transfer…) show on top.
-  const generalError = result && !result.ok && result.intent !== 'invite' && result.intent !== 'rename' ? (errors.form ?? Object.values(errors)[0]) : undefined;
-  const fmtMemory = (mb: number) => (mb >= 1024 ? `${Math.round((mb / 1024) * 10) / 10} GB` : `${mb} MB`);
+  const generalError =
+    result && !result.ok && result.intent !== 'invite' && result.intent !== 'rename' && result.intent !== 'quota' ? (errors.form ?? Object.values(errors)[0]) : result?.intent === 'quota' ? errors.form : undefined;
 
   return (
     <div className="project-shell">
@@ -291,43 +313,7 @@ export default function TeamMembers() {
           </section>
         ) : null}
 
-        <section className="card">
-          <div className="card-header">
-            <h2>Quotas</h2>
-            <span className="faint" style={{ fontSize: 12.5 }}>
-              Set by the instance administrator
-            </span>
-          </div>
-          <div className="card-body quota-grid">
-            <div className="quota">
-              <div className="label">Projects</div>
-              <div className="value">
-                {usage.projects} <small>/ {quota.maxProjects}</small>
-              </div>
-              <div className="meter">
-                <span style={{ width: `${Math.min(100, (usage.projects / quota.maxProjects) * 100)}%` }} />
-              </div>
-            </div>
-            <div className="quota">
-              <div className="label">Services</div>
-              <div className="value">
-                <small>up to</small> {quota.maxServices}
-              </div>
-            </div>
-            <div className="quota">
-              <div className="label">CPU</div>
-              <div className="value">
-                <small>up to</small> {quota.maxCpu}
-              </div>
-            </div>
-            <div className="quota">
-              <div className="label">Memory</div>
-              <div className="value">
-                <small>up to</small> {fmtMemory(quota.maxMemoryMb)}
-              </div>
-            </div>
-          </div>
-        </section>
+        <QuotaSection quota={quota} usage={usage} editable={may.editQuota} errors={result?.intent === 'quota' ? errors : {}} />
 
         {may.rename ? (
           <section className="card">
@@ -405,5 +391,63 @@ export default function TeamMembers() {
         </p>
       </main>
     </div>
+  );
+}
+
+const fmtMemory = (mb: number) => (mb >= 1024 ? `${Math.round((mb / 1024) * 10) / 10} GB` : `${mb} MB`);
+const fmtCpu = (cpu: number) => `${Math.round(cpu * 100) / 100} CPU`;
+
+type QuotaData = ReturnType<typeof useLoaderData<typeof loader>>['quota'];
+type UsageData = ReturnType<typeof useLoaderData<typeof loader>>['usage'];
+
+/** Usage against each limit; the instance admin can change the limits here. */
+function QuotaSection({ quota, usage, editable, errors }: { quota: QuotaData; usage: UsageData; editable: boolean; errors: Record<string, string> }) {
+  const rows = [
+    { key: 'maxProjects', label: 'Projects', used: usage.projects, limit: quota.maxProjects, show: String },
+    { key: 'maxServices', label: 'Services', used: usage.services, limit: quota.maxServices, show: String },
+    { key: 'maxCpu', label: 'CPU', used: usage.cpu, limit: quota.maxCpu, show: fmtCpu },
+    { key: 'maxMemoryMb', label: 'Memory', used: usage.memoryMb, limit: quota.maxMemoryMb, show: fmtMemory },
+  ] as const;
+  return (
+    <section className="card" id="quotas" data-testid="quotas">
+      <div className="card-header">
+        <h2>Quotas</h2>
+        <span className="faint" style={{ fontSize: 12.5 }}>
+          {editable ? 'You set these as the instance administrator' : 'Set by the instance administrator'}
+        </span>
+      </div>
+      <div className="card-body quota-grid">
+        {rows.map((r) => {
+          const share = r.limit > 0 ? r.used / r.limit : 0;
+          return (
+            <div className="quota" key={r.key} data-testid={`quota-${r.key}`}>
+              <div className="label">{r.label}</div>
+              <div className="value">
+                {r.key === 'maxProjects' || r.key === 'maxServices' ? r.used : r.show(r.used)} <small>/ {r.show(r.limit)}</small>
+              </div>
+              <div className={`meter${share >= 1 ? ' full' : ''}`} role="meter" aria-label={`${r.label} used`} aria-valuemin={0} aria-valuemax={r.limit} aria-valuenow={r.used}>
+                <span style={{ width: `${Math.min(100, share * 100)}%` }} />
+              </div>
+            </div>
+          );
+        })}
+      </div>
+      <p className="card-body faint" style={{ fontSize: 12.5, paddingTop: 0 }}>
+        Services, CPU and memory count what the latest commit of every environment asks for (replicas included); a commit past a limit is refused.
+        {editable ? ' Leave a field empty to use the instance default.' : ''}
+      </p>
+      {editable ? (
+        <Form method="post" className="card-body quota-form" noValidate>
+          <input type="hidden" name="intent" value="quota" />
+          <Field label="Max projects" name="maxProjects" inputMode="numeric" defaultValue={quota.maxProjects} error={errors.maxProjects} />
+          <Field label="Max services" name="maxServices" inputMode="numeric" defaultValue={quota.maxServices} error={errors.maxServices} />
+          <Field label="Max CPU" name="maxCpu" inputMode="decimal" defaultValue={quota.maxCpu} error={errors.maxCpu} />
+          <Field label="Max memory (MB)" name="maxMemoryMb" inputMode="numeric" defaultValue={quota.maxMemoryMb} error={errors.maxMemoryMb} />
+          <button className="btn" type="submit">
+            Save quotas
+          </button>
+        </Form>
+      ) : null}
+    </section>
   );
 }
