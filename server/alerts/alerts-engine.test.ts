@@ -80,6 +80,13 @@ afterAll(async () => {
   rmSync(stateDir, { recursive: true, force: true });
 }, 60_000);
 
+/** A webhook body as docs/alerts.md describes it (the fields these tests read). */
+type HookBody = {
+  event: string;
+  alert: { id: string; kind: string; title: string; message: string; state: string; value: number | null; url: string };
+  rule: { id: string; name: string } | null;
+};
+
 // ── helpers ──────────────────────────────────────────────────────────────────
 async function newProject() {
   const res = await api('POST', '/api/projects', { name: `Alerts ${Math.random().toString(36).slice(2, 8)}` });
@@ -171,7 +178,7 @@ describe('alerts on a real engine', () => {
     await waitFor(() => hooksAt('/cpu', 'alert.fired').length > 0, 30_000, 'the webhook of the fired alert');
     const fired = hooksAt('/cpu', 'alert.fired')[0];
     expectSigned(fired, hook.secret);
-    const body = JSON.parse(fired.raw) as Record<string, any>;
+    const body = JSON.parse(fired.raw) as HookBody;
     expect(body).toMatchObject({
       event: 'alert.fired',
       alert: { kind: 'metric', severity: 'critical', state: 'firing', threshold: 50, title: 'burner: High CPU' },
@@ -233,7 +240,7 @@ describe('alerts on a real engine', () => {
     await putService(environmentId, 'crasher', ['sh', '-c', 'echo bye; exit 3']);
     await commit(environmentId, 'crash');
     await waitFor(() => hooksAt('/crash', 'alert.fired').length > 0, 30_000, 'the crash webhook');
-    const fired = JSON.parse(hooksAt('/crash', 'alert.fired')[0].raw) as Record<string, any>;
+    const fired = JSON.parse(hooksAt('/crash', 'alert.fired')[0].raw) as HookBody;
     expect(fired.alert).toMatchObject({ kind: 'crashed', title: 'crasher: Container crashed', state: 'firing' });
     expect(fired.alert.message).toContain('exited with code 3');
 
