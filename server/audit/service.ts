@@ -89,6 +89,8 @@ export function createAudit(db: Db, clock: Clock) {
       .all();
   }
 
+  const listeners = new Set<(entry: AuditEntry) => void>();
+
   return {
     record(entry: AuditEntry): void {
       db.insert(auditLog)
@@ -105,6 +107,14 @@ export function createAudit(db: Db, clock: Clock) {
           createdAt: new Date(clock.now()),
         })
         .run();
+      // After the caller's own work (it may still be inside a transaction), never during it.
+      if (listeners.size > 0) queueMicrotask(() => listeners.forEach((listener) => listener(entry)));
+    },
+
+    /** Calls `listener` after each recorded entry (see auth/access-changes.ts); returns the unsubscribe. */
+    onRecord(listener: (entry: AuditEntry) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
 
     list,

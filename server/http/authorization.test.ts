@@ -752,3 +752,71 @@ describe('Remix actions × actors (POST a valid form with the session cookie)', 
     }
   }
 });
+
+// ── open sockets after an access change ──────────────────────────────────────
+describe('open sockets follow access changes', () => {
+  /** A new developer of the fixture team with an API token, and an unrestricted project of that team. */
+  async function newcomer() {
+    const person = await signUpAs(w.server, uniqueEmail('newcomer'), 'Nell Newcomer');
+    services().db.insert(teamMembers).values({ teamId: w.teamId, userId: person.id, role: 'developer', createdAt: new Date() }).run();
+    const actor: Actor = { userId: person.id, email: person.email, ip: null };
+    const token = services().tokens.create(actor, 'sockets');
+    const { project, environments } = services().projects.create(asOwner(), { name: unique('Open'), teamId: w.teamId });
+    return { person, token, projectId: project.id, environmentId: environments[0].id };
+  }
+
+  /** Sends an update setting authz[key] on an open connection, waits for the server to have handled it, and says whether it was stored. */
+  async function writeOn(raw: ReturnType<typeof rawClient>, environmentId: string, key: string): Promise<boolean> {
+    const doc = new Y.Doc();
+    doc.getMap('authz').set(key, true);
+    raw.ws.send(encodeUpdate(Y.encodeStateAsUpdate(doc)));
+    const before = raw.received.length;
+    raw.ws.send(encodeSyncStep1(new Y.Doc()));
+    await waitFor(() => raw.received.slice(before).some((m) => m[0] === 0 && m[1] === 1), 5_000, 'sync step 2');
+    return storedDocument(w.server.containr, environmentId).doc.getMap('authz').get(key) === true;
+  }
+
+  const inRoom = async (environmentId: string, socket: Socket) =>
+    (await w.server.containr.io.of('/live').in(`env:${environmentId}`).fetchSockets()).some((s) => s.id === socket.id);
+
+  it('a demoted editor stops writing at once; once removed from the team, its /sync closes (4404) and /live leaves the room', async () => {
+    const { person, token, environmentId } = await newcomer();
+    const raw = rawClient(w.server.url, `${environmentId}?token=${token.token}`);
+    await raw.opened;
+    const socket = socketTo('/live', { token: token.token });
+    expect(await connected(socket)).toBe('connected');
+    expect(await socket.timeout(5_000).emitWithAck('subscribe', { environmentId })).toEqual({ ok: true });
+    expect(await writeOn(raw, environmentId, 'as-developer')).toBe(true);
+
+    const owner = call('owner');
+    expect((await owner('PATCH', `/api/teams/${w.teamId}/members/${person.id}`, { role: 'viewer' })).status).toBe(200);
+    expect(await writeOn(raw, environmentId, 'as-viewer')).toBe(false);
+    expect(await inRoom(environmentId, socket)).toBe(true);
+
+    expect((await owner('DELETE', `/api/teams/${w.teamId}/members/${person.id}`)).status).toBe(204);
+    expect(await raw.closed).toEqual({ code: 4404, reason: 'NOT_FOUND' });
+    await waitFor(async () => !(await inRoom(environmentId, socket)), 5_000, 'the socket to leave the room');
+    expect(socket.connected).toBe(true); // its token still names a user: only the room is gone
+  });
+
+  it('restricting the project to others closes the member’s /sync (4404)', async () => {
+    const { token, projectId, environmentId } = await newcomer();
+    const raw = rawClient(w.server.url, `${environmentId}?token=${token.token}`);
+    await raw.opened;
+    const res = await call('admin')('PUT', `/api/projects/${projectId}/members`, { userIds: [w.people.developer.id] });
+    expect(res.status).toBe(200);
+    expect(await raw.closed).toEqual({ code: 4404, reason: 'NOT_FOUND' });
+  });
+
+  it('revoking the API token closes its /sync (4401) and disconnects its /live socket', async () => {
+    const { person, token, environmentId } = await newcomer();
+    const raw = rawClient(w.server.url, `${environmentId}?token=${token.token}`);
+    await raw.opened;
+    const socket = socketTo('/live', { token: token.token });
+    expect(await connected(socket)).toBe('connected');
+    const disconnected = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+    expect((await client(w.server.url, { cookie: person.cookie })('DELETE', `/api/tokens/${token.id}`)).status).toBe(204);
+    expect(await raw.closed).toEqual({ code: 4401, reason: 'NOT_AUTHENTICATED' });
+    expect(await disconnected).toBe('io server disconnect');
+  });
+});

@@ -10,6 +10,7 @@
 // Revoking the link disconnects the socket.
 import type { Namespace, Server as SocketServer, Socket } from 'socket.io';
 import type { Actor } from '../audit/service';
+import { changesAccess } from '../auth/access-changes';
 import { DomainError } from '../errors';
 import type { Logger } from '../logger';
 import type { Services } from '../services';
@@ -44,6 +45,32 @@ export function setupLive({ io, services, logger }: { io: SocketServer; services
       },
     );
   });
+
+  // After a change to members, roles, project access, tokens or sessions, every socket is asked again:
+  // one whose credentials no longer hold is disconnected, and it leaves the rooms it may no longer read.
+  services.audit.onRecord((entry) => {
+    if (!changesAccess(entry.action)) return;
+    for (const socket of live.sockets.values()) {
+      recheck(socket).catch((error: unknown) => {
+        logger.error({ err: error }, 'live: checking access again failed');
+        socket.disconnect(true);
+      });
+    }
+  });
+  async function recheck(socket: Socket): Promise<void> {
+    if ((socket.data as SocketData).share) return; // links end through share.track
+    const now = await authenticate(services, socket);
+    if (!now?.actor) return void socket.disconnect(true);
+    for (const room of socket.rooms) {
+      if (!room.startsWith('env:')) continue;
+      try {
+        services.projects.environmentAccess(now.actor, room.slice('env:'.length), 'environment:read');
+      } catch (error) {
+        if (!(error instanceof DomainError && (error.code === 'NOT_FOUND' || error.code === 'FORBIDDEN'))) throw error;
+        void socket.leave(room);
+      }
+    }
+  }
 
   live.on('connection', (socket) => {
     const { actor, share } = socket.data as SocketData;

@@ -30,6 +30,8 @@ export type ConnectionContext = {
   logger: Logger;
   /** Bytes queued for a client that does not read before it is cut off. */
   maxBufferedBytes: number;
+  /** Calls `recheck` whenever someone may have lost or gained access (auth/access-changes.ts); returns the unsubscribe. */
+  watchAccess: (recheck: () => void) => () => void;
 };
 
 type Incoming = { data: RawData; isBinary: boolean };
@@ -101,7 +103,36 @@ export function acceptConnection(
     const states = live.awareness.getStates();
     if (states.size > 0) peer.send(encodeAwareness(encodeAwarenessUpdate(live.awareness, [...states.keys()])));
 
-    receive = (message) => onMessage(live, access.readOnly, shareLink, message);
+    let readOnly = access.readOnly;
+    // While access is checked again, messages wait and are then handled with the new answer.
+    let held: Incoming[] | null = null;
+    receive = (message) => (held ? held.push(message) : onMessage(live, readOnly, shareLink, message));
+    if (!access.share) {
+      let again = false;
+      const recheck = (): void => {
+        if (held) return void (again = true);
+        held = [];
+        authorize(ctx.services, req, url, environmentId)
+          .then((now) => {
+            if (!now.ok) return close(now.reason);
+            readOnly = now.readOnly;
+          })
+          .catch((error: unknown) => {
+            log.error({ err: error }, 'sync: checking access again failed');
+            close('INTERNAL_ERROR');
+          })
+          .finally(() => {
+            const waiting = held ?? [];
+            held = null;
+            for (const message of waiting) receive?.(message);
+            if (again) {
+              again = false;
+              recheck();
+            }
+          });
+      };
+      ws.on('close', ctx.watchAccess(recheck));
+    }
     for (const message of early.splice(0)) receive(message);
     ws.resume();
   }

@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { changesAccess } from '../auth/access-changes';
 import type { Logger } from '../logger';
 import type { Services } from '../services';
 import { CLOSE_CODES } from './close-reasons';
@@ -40,7 +41,16 @@ export function createSyncServer({ services, logger, options }: { services: Serv
   const store = createDocumentStore(services.db, services.clock);
   const documents = createDocuments({ store, logger, options: opts });
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes });
-  const context = { services, documents, logger, maxBufferedBytes: opts.maxBufferedBytes };
+  // Open connections check their access again after a change to members, roles, project access, tokens or sessions.
+  const rechecks = new Set<() => void>();
+  const unwatch = services.audit.onRecord((entry) => {
+    if (changesAccess(entry.action)) rechecks.forEach((recheck) => recheck());
+  });
+  const watchAccess = (recheck: () => void) => {
+    rechecks.add(recheck);
+    return () => void rechecks.delete(recheck);
+  };
+  const context = { services, documents, logger, maxBufferedBytes: opts.maxBufferedBytes, watchAccess };
   let closing: Promise<void> | null = null;
 
   // Half-open TCP connections never emit 'close'; without pings their documents would stay loaded.
@@ -75,6 +85,7 @@ export function createSyncServer({ services, logger, options }: { services: Serv
   async function close(): Promise<void> {
     closing ??= (async () => {
       clearInterval(heartbeat);
+      unwatch();
       const sockets = [...wss.clients];
       for (const ws of sockets) {
         ws.resume();
