@@ -493,6 +493,36 @@ describe('resources of another team are 404 even with a known id', () => {
       expect(res.status, `${method} ${path}`).toBe(404);
     }
   });
+
+  it('ids in bodies and queries are checked like ids in paths', async () => {
+    // Forking: the source environment must be readable too.
+    const outsiderFork = await call('outsider')('POST', `/api/projects/${w.otherProjectId}/environments`, { name: 'stolen', from: w.staging });
+    expect(outsiderFork.status).toBe(404);
+    const developerFork = await call('developer')('POST', `/api/projects/${w.projectId}/environments`, { name: 'stolen', from: w.otherEnvironmentId });
+    expect(developerFork.status).toBe(404);
+    // Copying secrets needs secret:read on the source, which a viewer lacks (and a viewer cannot create an environment anyway).
+    const viewerFork = await call('viewer')('POST', `/api/projects/${w.projectId}/environments`, { name: 'copied', from: w.production, copySecrets: true });
+    expect(viewerFork.status).toBe(403);
+    // A service id without its environment is looked up among the environments the asker may read only.
+    expect((await call('outsider')('GET', `/api/services/${w.serviceId}/logs`)).status).toBe(404);
+    expect((await call('excluded')('GET', `/api/services/${w.serviceId}/metrics`)).status).toBe(404);
+    // Members of other teams are not members here.
+    expect((await call('admin')('PATCH', `/api/teams/${w.teamId}/members/${w.people.outsider.id}`, { role: 'viewer' })).status).toBe(404);
+    const grant = await call('admin')('PUT', `/api/projects/${w.projectId}/members`, { userIds: [w.people.outsider.id] });
+    expect(grant.status).toBe(422);
+    expect(services().projectAccess.get(asOwner(), w.projectId).members.map((m) => m.userId).sort()).toEqual([w.people.developer.id, w.people.viewer.id].sort());
+    // Filters name only what the asker can see.
+    const audit = await call('outsider')('GET', `/api/audit?actor=${encodeURIComponent(w.people.owner.email)}`);
+    expect(audit.status).toBe(200);
+    expect(audit.body.entries).toEqual([]);
+    const projects = await call('outsider')('GET', `/api/projects?teamId=${w.teamId}`);
+    expect(projects.status).toBe(200); // a filter, not a lookup: an empty list
+    expect(projects.body.projects).toEqual([]);
+    const excluded = await call('excluded')('GET', `/api/projects?teamId=${w.teamId}`);
+    expect(excluded.body.projects.map((p: { id: string }) => p.id)).not.toContain(w.projectId);
+    const excludedAudit = await call('excluded')('GET', `/api/audit?teamId=${w.teamId}`);
+    expect(excludedAudit.body.entries.filter((e: { projectId: string | null }) => e.projectId === w.projectId)).toEqual([]);
+  });
 });
 
 // ── sockets ──────────────────────────────────────────────────────────────────
