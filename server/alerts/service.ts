@@ -55,6 +55,7 @@ export type AlertsDeps = {
 /** How long a dispatched stop or remove explains a container's exit. */
 const EXPECTED_EXIT_MS = 10 * 60 * 1000;
 const DEFAULT_CHANNEL_NAME = 'Team email';
+const ENV_CACHE_MS = 30_000;
 
 export function createAlerts(deps: AlertsDeps) {
   const { db, clock, logger, audit } = deps;
@@ -79,17 +80,19 @@ export function createAlerts(deps: AlertsDeps) {
   /** `nodeId/containerName` → when Containr asked to stop or remove it. */
   const expectedExits = new Map<string, number>();
   const rulesCache = new Map<string, Rule[]>();
-  const envCache = new Map<string, { projectId: string; name: string } | null>();
+  /** Environments' projects and names, for up to ENV_CACHE_MS (a rename shows in titles soon after). */
+  const envCache = new Map<string, { row: { projectId: string; name: string } | null; at: number }>();
   let closed = false;
 
   // ── lookups ────────────────────────────────────────────────────────────────
   function environment(id: string) {
-    if (!envCache.has(id)) {
-      if (envCache.size > 10_000) envCache.clear();
-      const row = db.select({ projectId: environments.projectId, name: environments.name }).from(environments).where(eq(environments.id, id)).get();
-      envCache.set(id, row ?? null);
-    }
-    return envCache.get(id) ?? null;
+    const now = clock.now();
+    const hit = envCache.get(id);
+    if (hit && now - hit.at < ENV_CACHE_MS) return hit.row;
+    if (envCache.size > 10_000) envCache.clear();
+    const row = db.select({ projectId: environments.projectId, name: environments.name }).from(environments).where(eq(environments.id, id)).get() ?? null;
+    envCache.set(id, { row, at: now });
+    return row;
   }
 
   function rulesOf(projectId: string): Rule[] {
@@ -389,9 +392,6 @@ export function createAlerts(deps: AlertsDeps) {
       }
       expectedExits.set(`${nodeId}/${containerName}`, now);
     },
-    /** An environment's name may change (rename): forget what was cached. */
-    forgetEnvironment: (environmentId: string) => envCache.delete(environmentId),
-
     /** Every new project: a channel mailing owners and admins, and rules for crashes, failed deployments and lost nodes. */
     createDefaults(projectId: string) {
       const { row: channel } = insertChannel(projectId, { type: 'email', name: DEFAULT_CHANNEL_NAME, enabled: true, roles: ['owner', 'admin'], addresses: [] });
