@@ -238,6 +238,7 @@ export const PAGE_PERMISSIONS: Record<string, PageRule> = {
   '_app.projects.$projectId.settings': { rule: action('project:read', 'project') },
   '_app.projects.$projectId.deployments': { rule: action('environment:read', 'project') },
   '_app.projects.$projectId.secrets': { rule: action('environment:read', 'project') },
+  '_app.projects.$projectId.alerts': { rule: action('project:read', 'project') },
   '_app.projects.$projectId.env.$environmentId': { rule: action('environment:read', 'environment') },
 };
 
