@@ -292,6 +292,14 @@ export function createAlerts(deps: AlertsDeps) {
     }
   }
 
+  function openAckLink(token: string): { row: AlertRow; email: string } {
+    const check = verifyAckToken(deps.ackKey, token, clock.now());
+    if (!check.ok) throw check.reason === 'EXPIRED' ? new DomainError('GONE', 'this link has expired') : notFound('link');
+    const row = store.alert(check.alertId);
+    if (!row) throw notFound('alert');
+    return { row, email: check.email };
+  }
+
   function ruleChanged(projectId: string, ruleId: string) {
     rulesCache.delete(projectId);
     engine.forgetRule(ruleId);
@@ -471,17 +479,13 @@ export function createAlerts(deps: AlertsDeps) {
 
     /** The alert a mailed link names, for its confirmation page (throws GONE for an expired link, NOT_FOUND for a bad one). */
     peekAckLink(token: string): { alert: AlertView; email: string } {
-      const check = verifyAckToken(deps.ackKey, token, clock.now());
-      if (!check.ok) throw check.reason === 'EXPIRED' ? new DomainError('GONE', 'this link has expired') : notFound('link');
-      const row = store.alert(check.alertId);
-      if (!row) throw notFound('alert');
-      return { alert: alertView(row), email: check.email };
+      const { row, email } = openAckLink(token);
+      return { alert: alertView(row), email };
     },
 
     /** Acknowledges through a mailed link, as the address it was sent to. */
     acknowledgeByLink(token: string, ip: string | null): AlertView {
-      const { alert, email } = this.peekAckLink(token);
-      const row = store.alert(alert.id) as AlertRow;
+      const { row, email } = openAckLink(token);
       if (row.state === 'resolved') throw conflict('this alert has already resolved');
       if (row.state === 'acknowledged') return alertView(row);
       const user = db.select({ id: users.id, name: users.name }).from(users).where(eq(users.email, email)).get();
