@@ -616,6 +616,13 @@ describe('Yjs /sync/:environmentId × actors (writes go to the sandbox environme
     });
   }
 
+  it('viewer        /sync with the session cookie (a browser) → allow', async () => {
+    const raw = rawClient(w.server.url, w.sandbox, { cookie: w.people.viewer.cookie, origin: w.server.url });
+    await raw.opened;
+    raw.ws.close();
+    expect(await rawClient(w.server.url, w.sandbox, { cookie: w.people.outsider.cookie }).closed).toEqual({ code: 4404, reason: 'NOT_FOUND' });
+  });
+
   it('developer     /sync with the session cookie from another origin → deny (4403)', async () => {
     const raw = rawClient(w.server.url, w.sandbox, { cookie: w.people.developer.cookie, origin: 'https://evil.example' });
     expect(await raw.closed).toEqual({ code: 4403, reason: 'FORBIDDEN' });
