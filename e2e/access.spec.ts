@@ -111,6 +111,13 @@ test('the members page shows quota usage; only the instance admin edits the limi
   await expect(admin.getByRole('status')).toHaveText('Quotas saved.');
   await expect(own.getByTestId('quota-maxProjects')).toContainText('/ 3');
   await expect(own.getByTestId('quota-maxCpu')).toContainText('0 CPU / 2.5 CPU');
+
+  // Empty fields go back to the instance defaults.
+  await own.getByLabel('Max projects').fill('');
+  await own.getByLabel('Max CPU').fill('');
+  await own.getByRole('button', { name: 'Save quotas' }).click();
+  await expect(own.getByTestId('quota-maxProjects')).toContainText('/ 50');
+  await expect(own.getByTestId('quota-maxCpu')).toContainText('/ 32 CPU');
 });
 
 test('screenshots of project access and quotas', async ({ page, account, browser }) => {

@@ -437,7 +437,8 @@ function QuotaSection({ quota, usage, editable, errors }: { quota: QuotaData; us
         {editable ? ' Leave a field empty to use the instance default.' : ''}
       </p>
       {editable ? (
-        <Form method="post" className="card-body quota-form" noValidate>
+        // Keyed by the saved values, so the fields show them again after a save.
+        <Form method="post" className="card-body quota-form" noValidate key={JSON.stringify(quota)}>
           <input type="hidden" name="intent" value="quota" />
           <Field label="Max projects" name="maxProjects" inputMode="numeric" defaultValue={quota.maxProjects} error={errors.maxProjects} />
           <Field label="Max services" name="maxServices" inputMode="numeric" defaultValue={quota.maxServices} error={errors.maxServices} />
