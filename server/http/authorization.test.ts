@@ -1,14 +1,17 @@
 // The authorization matrix: every HTTP route the app answers (read from the
 // express router, so a new route cannot be forgotten), every socket surface
-// (/sync, /live, /agent) and every Remix page, exercised by each role of a
-// team, by a member of another team, by the instance admin (who is in no
-// team here) and by nobody, against one fixture world. What each one should
-// get comes from route-permissions.ts and permissions.ts, never from the
-// answers themselves:
+// (/sync, /live, /agent), every Remix page and page action, exercised by each
+// role of a team, by a developer left out of a restricted project, by a member
+// of another team, by the instance admin (who is in no team here) and by
+// nobody, against one fixture world. What each one should get comes from
+// route-permissions.ts and permissions.ts, never from the answers themselves:
 //   allowed → the status the case names (2xx, or a 4xx that the handler can
 //             only reach after its permission check, said case by case)
 //   denied  → 401 without credentials, 403 for a member whose role lacks the
-//             action, 404 for anyone outside the team (existence never leaks).
+//             action, 404 for anyone outside the team or the restricted
+//             project (existence never leaks).
+// Then: open sockets lose what a change of role, membership or token takes away.
+// See docs/decisions/011-authorization-matrix.md.
 import express, { Router } from 'express';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
