@@ -497,6 +497,12 @@ describe('resources of another team are 404 even with a known id', () => {
     }
   });
 
+  it('GET /metrics takes bearer tokens only: even the instance admin’s session cookie is refused (401)', async () => {
+    const res = await fetch(`${w.server.url}/metrics`, { headers: { cookie: w.people['instance admin'].cookie } });
+    expect(res.status).toBe(401);
+    expect((await call('instance admin')('GET', '/metrics')).status).toBe(200);
+  });
+
   it('ids in bodies and queries are checked like ids in paths', async () => {
     // Forking: the source environment must be readable too.
     const outsiderFork = await call('outsider')('POST', `/api/projects/${w.otherProjectId}/environments`, { name: 'stolen', from: w.staging });
