@@ -25,6 +25,10 @@ import { createDeploy } from './reconciler';
 import { loadSecretKey } from './secrets/key';
 import { createSecrets } from './secrets/service';
 import { createShareLinks } from './share/service';
+import { createBuildAccess } from './builds/access';
+import { createForge } from './builds/forge';
+import { createHooks } from './builds/hooks';
+import { createWebhooks } from './builds/webhooks';
 import { createInvites } from './teams/invites';
 import { createProjectAccess } from './teams/project-access';
 import { createQuotas } from './teams/quotas';
@@ -154,6 +158,18 @@ export function createServices({
     },
     closeShares: (id) => share.closeEnvironment(id),
   });
+  // Builds from git: the API's view of builds, webhook secrets and deliveries, and what a delivery does.
+  const buildAccess = createBuildAccess({ builds: deploy.builds, projects, commits: deploy.commits, deployStore: deploy.store, audit });
+  const webhooks = createWebhooks({ db, clock, audit, projects, key: secrets.deriveKey('webhook-secrets'), baseUrl: () => links.base() });
+  const hooks = createHooks({
+    db,
+    webhooks,
+    projects,
+    environments,
+    deploy,
+    forge: createForge(env.builds.forgeComments, logger),
+    logger,
+  });
   return {
     db,
     env,
@@ -178,6 +194,9 @@ export function createServices({
     share,
     environments,
     alerts,
+    buildAccess,
+    webhooks,
+    hooks,
   };
 }
 

@@ -49,6 +49,10 @@ export const PERMISSIONS = {
   'alert:acknowledge': EDITORS,
   'node:read': ALL,
   'node:manage': ADMINS,
+  // Create, rotate and delete a project's git webhook secret (webhooks then act with the creator's rights).
+  'webhook:manage': ADMINS,
+  // The webhook's URLs and its delivery log.
+  'webhook:read': EDITORS,
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Action = keyof typeof PERMISSIONS;

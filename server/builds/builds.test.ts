@@ -25,12 +25,12 @@ describe('BuildQueue', () => {
   function queue(perNode = 2) {
     const started: string[] = [];
     const superseded: [string, string][] = [];
-    const holds = new Map<string, ReturnType<typeof deferred>>();
+    const holds = new Map<string, ReturnType<typeof deferred<void>>>();
     const q = new BuildQueue({
       perNode: () => perNode,
       start: (job: QueueJob) => {
         started.push(job.id);
-        const d = deferred();
+        const d = deferred<void>();
         holds.set(job.id, d);
         return d.promise;
       },

@@ -604,6 +604,11 @@ export function createBuilds(deps: {
     /** Failed deployments that failed while building: the environment stays on the deployment before them. */
     buildFailed: (environmentId: string) =>
       store.buildFailedDeployments(environmentId),
+    /** Adds a line to a deployment's log (a preview's URLs), stored and sent live like the build's. */
+    note(environmentId: string, deploymentId: string, type: string, message: string, details: Record<string, unknown> = {}): void {
+      const row = deployStore.addEvent({ environmentId, deploymentId, type, message, details });
+      emitter.emit('deployment', { environmentId, deploymentId, event: eventView(row) });
+    },
     /** Marks a deployment as started by a webhook, so its builds say `push` or `pr`. */
     tagTrigger(deploymentId: string, trigger: BuildTrigger): void {
       triggers.set(deploymentId, trigger);

@@ -7,7 +7,9 @@ import { apiNotFound, parse } from './errors';
 import { accountApi } from './account-api';
 import { alertsApi } from './alerts-api';
 import { clientIp, requireViewer } from './context';
+import { buildsApi } from './builds-api';
 import { deployApi } from './deploy-api';
+import { hooksApi, webhooksApi } from './hooks-api';
 import { environmentsApi } from './environments-api';
 import { h } from './handler';
 import { nodesApi } from './nodes-api';
@@ -29,6 +31,8 @@ const SIGNUP_MESSAGE = 'Check your email to confirm your address.';
 export function createApi(services: Services): Router {
   const { auth, tokens, projects, teams } = services;
   const api = Router();
+  // Before the JSON parser: webhook signatures are over the raw body.
+  api.use(hooksApi(services));
   api.use(express.json({ limit: '1mb', strict: true }));
 
   api.post(
@@ -121,6 +125,7 @@ export function createApi(services: Services): Router {
   );
 
   api.use(teamsApi(services), accountApi(services), nodesApi(services), deployApi(services), telemetryApi(services), environmentsApi(services), overviewApi(services));
+  api.use(buildsApi(services), webhooksApi(services));
   api.use(alertsApi(services));
   api.use(apiNotFound);
   return api;

@@ -41,7 +41,7 @@ const ACTORS = [...ROLES, 'excluded', 'outsider', 'instance admin', 'anonymous']
 type ActorName = (typeof ACTORS)[number];
 const isRole = (actor: ActorName): actor is Role => (ROLES as readonly string[]).includes(actor);
 /** Scopes whose resources belong to a project, where project-level access applies. */
-const PROJECT_SCOPES: readonly Scope[] = ['project', 'environment', 'commit', 'deployment', 'service', 'share-link', 'alert-rule', 'alert', 'alert-channel'];
+const PROJECT_SCOPES: readonly Scope[] = ['project', 'environment', 'commit', 'deployment', 'service', 'share-link', 'alert-rule', 'alert', 'alert-channel', 'build'];
 type Member = Person & { token: string; actor: Actor };
 
 type World = {
@@ -263,6 +263,18 @@ const CASES: Record<string, Case[]> = {
   'POST /api/alert-channels/:id/rotate-secret': [{ params: () => ({ id: throwawayChannel() }), ok: [200] }],
   'POST /api/alert-channels/:id/test': [{ params: () => ({ id: throwawayChannel() }), ok: [202] }],
   'GET /api/alert-channels/:id/deliveries': [{ ok: [200] }],
+  'GET /api/environments/:id/builds': [{ ok: [200] }],
+  'GET /api/builds/:id': [{ ok: [200] }],
+  // Finished already: the check passed, the cancel cannot.
+  'POST /api/builds/:id/cancel': [{ ok: [409] }],
+  'GET /api/environments/:id/services/:serviceId/dockerfile': [{ params: () => ({ id: w.staging, serviceId: (fixtureBuild(), w.serviceId) }), ok: [200] }],
+  'POST /api/projects/:id/webhook-secret': [{ params: () => ({ id: throwawayProject() }), ok: [201] }],
+  'GET /api/projects/:id/webhook-secret': [{ ok: [200] }],
+  'DELETE /api/projects/:id/webhook-secret': [{ params: () => ({ id: projectWithWebhookSecret() }), ok: [204] }],
+  'GET /api/projects/:id/webhook-deliveries': [{ ok: [200] }],
+  // Without ?project= nobody gets further; the signature checks are in server/builds/hooks.test.ts.
+  'POST /api/hooks/github': [{ body: () => ({ zen: 'hi' }), ok: [400] }],
+  'POST /api/hooks/gitlab': [{ body: () => ({ object_kind: 'push' }), ok: [400] }],
   'GET /alerts/ack/:token': [{ params: () => ({ token: ackToken() }), ok: [200] }],
   'POST /alerts/ack/:token': [{ params: () => ({ token: ackToken() }), ok: [200] }],
 };
@@ -316,6 +328,34 @@ async function queuedDeployment(): Promise<string> {
   return deployment!.id;
 }
 
+/** A finished build of the fixture service in staging (no node builds in this world), with a generated Dockerfile. */
+let buildId: string | undefined;
+function fixtureBuild(): string {
+  buildId ??= services().deploy.builds.store.insert({
+    id: randomUUID(),
+    environmentId: w.staging,
+    deploymentId: w.deploymentId,
+    serviceId: w.serviceId,
+    serviceName: 'web',
+    nodeId: null,
+    trigger: 'manual',
+    status: 'succeeded',
+    repo: 'file:///srv/web.git',
+    ref: 'main',
+    requestedCommit: null,
+    rootDir: '.',
+    dockerfilePath: null,
+  }).id;
+  return buildId;
+}
+
+/** A project (restricted like the fixture's) with a webhook secret, to delete it. */
+function projectWithWebhookSecret(): string {
+  const id = throwawayProject();
+  services().webhooks.rotate(asOwner(), id);
+  return id;
+}
+
 /** `:id` when the case does not say: the fixture resource of the rule's scope. */
 function defaultParams(rule: RouteRule): Params {
   if (rule.kind !== 'action') return {};
@@ -332,6 +372,7 @@ function defaultParams(rule: RouteRule): Params {
     'alert-rule': services().alerts.store.rulesOfProject(w.projectId)[0]?.id,
     alert: fixtureAlert(),
     'alert-channel': services().alerts.store.channelsOfProject(w.projectId)[0]?.id,
+    build: fixtureBuild(),
   };
   return id[rule.scope] ? { id: id[rule.scope]! } : {};
 }

@@ -19,7 +19,8 @@ export type Scope =
   | 'join-token'
   | 'alert-rule'
   | 'alert'
-  | 'alert-channel';
+  | 'alert-channel'
+  | 'build';
 
 export type RouteRule =
   /** Anyone, signed in or not (sign-up, login, mailed links, signed webhooks, health). */
@@ -115,6 +116,18 @@ export const ROUTE_PERMISSIONS: Record<string, RouteRule> = {
   'GET /api/environments/:id/secrets': action('secret:read', 'environment'),
   'PUT /api/environments/:id/secrets/:name': action('secret:write', 'environment', 'secret:write-production'),
   'DELETE /api/environments/:id/secrets/:name': action('secret:write', 'environment', 'secret:write-production'),
+
+  // Builds from git, and the git webhooks (signed with the project's secret; they act as the member who set it).
+  'GET /api/environments/:id/builds': action('environment:read', 'environment'),
+  'GET /api/builds/:id': action('environment:read', 'build'),
+  'POST /api/builds/:id/cancel': action('deploy', 'build'),
+  'GET /api/environments/:id/services/:serviceId/dockerfile': action('environment:read', 'environment'),
+  'POST /api/projects/:id/webhook-secret': action('webhook:manage', 'project'),
+  'GET /api/projects/:id/webhook-secret': action('webhook:read', 'project'),
+  'DELETE /api/projects/:id/webhook-secret': action('webhook:manage', 'project'),
+  'GET /api/projects/:id/webhook-deliveries': action('webhook:read', 'project'),
+  'POST /api/hooks/github': publicRoute('the X-Hub-Signature-256 HMAC with the project secret is the credential; replays refused'),
+  'POST /api/hooks/gitlab': publicRoute('the X-Gitlab-Token equal to the project secret is the credential; replays refused'),
 
   // Logs and metrics history.
   'GET /api/services/:id/logs': action('environment:read', 'service'),

@@ -1,7 +1,7 @@
 // Commits and deployments as the API sees them: validate the canvas, store an
 // immutable commit, queue its deployment, roll back, redeploy, cancel. Every
 // mutation is audited; the reconciler hears about it through `onChange`.
-import { emptySpec, diff as specDiff, isRunnable, resolveReferences, validate, type DeployableSpec, type Issue } from '../../sync';
+import { emptySpec, diff as specDiff, isRunnable, resolveReferences, validate, type DeployableSpec, type Issue, type Source } from '../../sync';
 import type { Actor, Audit } from '../audit/service';
 import type { Action } from '../auth/permissions';
 import { conflict, DomainError, invalid, notFound, type Issue as QuotaIssue } from '../errors';
@@ -123,6 +123,37 @@ export function createCommits(deps: {
         onChange({ type: 'deployment', environmentId, deploymentId: deployment.id });
       }
       return { commit: commitView(commit), diff, deployment: deployment && deploymentView(deployment, commit.number) };
+    },
+
+    /**
+     * A new commit of the environment's latest commit with some services' sources
+     * replaced, deployed: what a push webhook deploys (the canvas's other staged
+     * changes stay staged). Null when the environment has no commit yet.
+     */
+    commitSources(actor: Actor, environmentId: string, sources: Record<string, Source>, input: { message: string; via: string }) {
+      const { project } = projects.environmentAccess(actor, environmentId, 'deploy');
+      const previous = store.latestCommit(environmentId);
+      if (!previous) return null;
+      const spec: DeployableSpec = structuredClone(previous.spec);
+      for (const [serviceId, source] of Object.entries(sources)) {
+        const node = spec.services[serviceId];
+        if (node && isRunnable(node)) node.source = source;
+      }
+      ensureValid(project.teamId, environmentId, spec);
+      const diff = specDiff(previous.spec, spec);
+      const { commit, deployment } = store.createCommit({
+        environmentId,
+        spec,
+        diff,
+        message: input.message,
+        author: author(actor),
+        deploy: { trigger: 'commit' },
+      });
+      const scope = { teamId: project.teamId, projectId: project.id };
+      record(actor, 'commit.create', { type: 'commit', id: commit.id }, scope, { environmentId, number: commit.number, deploy: true, via: input.via });
+      record(actor, 'deployment.create', { type: 'deployment', id: deployment!.id }, scope, { environmentId, commitId: commit.id, trigger: 'commit', via: input.via });
+      onChange({ type: 'deployment', environmentId, deploymentId: deployment!.id });
+      return { commit: commitView(commit), diff, deployment: deploymentView(deployment!, commit.number) };
     },
 
     listCommits(actor: Actor, environmentId: string, opts: { before?: number; limit?: number }) {

@@ -42,6 +42,7 @@ export function createDeploy(deps: {
   const { db, env, hub } = deps;
   const logger = deps.logger.child({ module: 'deploy' });
   let readSpec: SpecReader = storedSpecReader(db, deps.clock);
+  let documents: LiveDocuments | null = null;
   let publicPort = () => env.port;
   let reconcilerOptions: Partial<ReconcilerOptions> = {};
 
@@ -97,7 +98,10 @@ export function createDeploy(deps: {
 
     /** What exists only once the server does; call before `start`. */
     attach(parts: { documents?: LiveDocuments; live?: Live; publicPort?: () => number; options?: Partial<ReconcilerOptions> }) {
-      if (parts.documents) readSpec = liveSpecReader(parts.documents);
+      if (parts.documents) {
+        readSpec = liveSpecReader(parts.documents);
+        documents = parts.documents;
+      }
       if (parts.publicPort) publicPort = parts.publicPort;
       if (parts.options) reconcilerOptions = { ...reconcilerOptions, ...parts.options };
       const live = parts.live;
@@ -113,6 +117,12 @@ export function createDeploy(deps: {
           socket.emit('status', { environmentId, services });
         });
       }
+    },
+
+    /** The live canvas documents (webhooks stage a pushed commit in them); attached by app.ts. */
+    documents(): LiveDocuments {
+      if (!documents) throw new Error('deploy: the live documents are not attached yet');
+      return documents;
     },
 
     /** Removes an environment's containers, network and volumes; call before deleting it. */
