@@ -397,6 +397,8 @@ beforeAll(async () => {
     deploy: { startupGraceMs: 0 },
     remix: 'development',
   });
+  // Vite compiles the whole Remix server build on the first page request: here, under beforeAll's timeout, not a test's.
+  expect((await fetch(`${server.url}/login`)).status).toBe(200);
   const member = async (label: string, name: string): Promise<Member> => {
     const person = await signUpAs(server, uniqueEmail(label), name);
     const token = (await person.api('POST', '/api/tokens', { name: 'authz' })).body.token as string;
