@@ -29,7 +29,7 @@ import { encodeSyncStep1, encodeUpdate } from '../sync/protocol';
 import { rawClient, storedDocument } from '../sync/test-clients';
 import { mailTo, signUpAs, tokenIn, uniqueEmail, type Person } from '../teams/test-support';
 import { client, startTestServer, waitFor, type TestServer } from '../test-utils';
-import { listRoutes, PAGE_PERMISSIONS, pagePath, ROUTE_PERMISSIONS, type RouteRule, type Scope } from './route-permissions';
+import { listRoutes, PAGE_PERMISSIONS, pagePath, ROUTE_PERMISSIONS, SCOPE_LEVEL, type RouteRule, type Scope } from './route-permissions';
 
 // ── who asks ─────────────────────────────────────────────────────────────────
 const ROLES = ['owner', 'admin', 'developer', 'viewer'] as const satisfies readonly Role[];
@@ -40,8 +40,6 @@ const ROLES = ['owner', 'admin', 'developer', 'viewer'] as const satisfies reado
 const ACTORS = [...ROLES, 'excluded', 'outsider', 'instance admin', 'anonymous'] as const;
 type ActorName = (typeof ACTORS)[number];
 const isRole = (actor: ActorName): actor is Role => (ROLES as readonly string[]).includes(actor);
-/** Scopes whose resources belong to a project, where project-level access applies. */
-const PROJECT_SCOPES: readonly Scope[] = ['project', 'environment', 'commit', 'deployment', 'service', 'share-link', 'alert-rule', 'alert', 'alert-channel', 'build'];
 type Member = Person & { token: string; actor: Actor };
 
 type World = {
@@ -83,7 +81,7 @@ function verdict(rule: RouteRule, actor: ActorName, production = false, scope?: 
       return actor === 'instance admin' ? { allow: true } : { allow: false, status: 403 };
     case 'action': {
       if (actor === 'outsider' || actor === 'instance admin') return { allow: false, status: 404 };
-      if (actor === 'excluded' && PROJECT_SCOPES.includes(scope ?? rule.scope)) return { allow: false, status: 404 };
+      if (actor === 'excluded' && SCOPE_LEVEL[scope ?? rule.scope] === 'project') return { allow: false, status: 404 };
       const role: Role = actor === 'excluded' ? 'developer' : actor;
       const needed = production && rule.production ? rule.production : rule.action;
       return can(role, needed) ? { allow: true } : { allow: false, status: 403 };

@@ -22,6 +22,27 @@ export type Scope =
   | 'alert-channel'
   | 'build';
 
+/**
+ * Whether a scope's resources belong to a project (project-level access
+ * applies: a member left out of a restricted project does not see them) or to
+ * the team alone. A new scope must be placed here.
+ */
+export const SCOPE_LEVEL: Record<Scope, 'team' | 'project'> = {
+  team: 'team',
+  invite: 'team',
+  'join-token': 'team',
+  project: 'project',
+  environment: 'project',
+  commit: 'project',
+  deployment: 'project',
+  service: 'project',
+  'share-link': 'project',
+  'alert-rule': 'project',
+  alert: 'project',
+  'alert-channel': 'project',
+  build: 'project',
+};
+
 export type RouteRule =
   /** Anyone, signed in or not (sign-up, login, mailed links, signed webhooks, health). */
   | { kind: 'public'; why: string }
