@@ -12,6 +12,7 @@ import {
   type TaskProgress,
   type Welcome,
 } from '../sync/events';
+import { Builds, type BuildOptions } from './build';
 import { openConnection, type Backoff, type Connection } from './connection';
 import { engineInfo, type EngineInfo } from './docker';
 import { silentLogger, type AgentLogger } from './log';
@@ -36,6 +37,8 @@ export type AgentOptions = {
   backoff?: Backoff;
   /** Log, stats and event streams: tuning (tests, benchmarks), or false for none. */
   streams?: Partial<StreamsOptions> | false;
+  /** Builds from git: limits and work directory, or false for an agent that does not build. */
+  builds?: Partial<BuildOptions> | false;
   /** The server refused us for good (a used, revoked or expired token): the agent has stopped. */
   onFatal?: (reason: string) => void;
 };
@@ -59,6 +62,7 @@ export function startAgent(options: AgentOptions): Agent {
   const heartbeatMs = options.heartbeatMs ?? 2_000;
   const inventoryMs = options.inventoryMs ?? 10_000;
   const stop = new AbortController();
+  const builds = options.builds === false ? undefined : new Builds(docker, options.builds);
 
   const isJoinToken = options.token.startsWith(`${AGENT_TOKEN_PREFIX.join}_`);
   const stored = isJoinToken && options.stateDir ? readState(options.stateDir) : null;
@@ -121,7 +125,7 @@ export function startAgent(options: AgentOptions): Agent {
       watcher?.close();
       void streams?.close();
       const id = nodeId;
-      runner = new TaskRunner({ docker, nodeId: id, signal: stop.signal }, sendProgress, logger);
+      runner = new TaskRunner({ docker, nodeId: id, signal: stop.signal, builds }, sendProgress, logger);
       const s = options.streams === false ? null : openStreams(id, options.streams);
       streams = s;
       watcher = watchManaged(

@@ -1,4 +1,6 @@
 import type Docker from 'dockerode';
+import type { BuildResult } from '../sync/events';
+import type { Builds } from './build/builds';
 
 /** What every executor gets: the engine, who we are, a progress reporter and a stop signal. */
 export type ExecContext = {
@@ -6,10 +8,12 @@ export type ExecContext = {
   nodeId: string;
   progress(message: string): void;
   signal: AbortSignal;
+  /** The node's builds (git → image); absent on an agent that does not build. */
+  builds?: Builds;
 };
 
 /** What a successful executor returns; failures throw. */
-export type ExecOutcome = { containerId?: string };
+export type ExecOutcome = { containerId?: string; build?: BuildResult };
 
 /** A failure whose message is meant for the user as it is (no stack, no engine wrapping). */
 export class TaskFailure extends Error {

@@ -11,6 +11,7 @@ function main() {
   logger.info({ server: env.server, name: env.name, stateDir: env.stateDir }, 'containr agent starting');
   const agent = startAgent({
     ...env,
+    builds: { concurrency: env.buildConcurrency, workDir: env.buildDir, maxRepoBytes: env.buildMaxRepoMb * 1024 * 1024 },
     logger,
     onFatal(reason) {
       console.error(
