@@ -2,13 +2,12 @@
 // environment, read-only) and everything it must not: other environments'
 // documents and /live rooms, any /api route, writes, the team's awareness,
 // logs and metrics. Revoking and expiry end open connections at once.
-import type { Router } from 'express';
 import { io as connect, type Socket } from 'socket.io-client';
 import * as Y from 'yjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { addService, initDoc, type NodeInit } from '../../sync';
 import type { Ack } from '../../sync/events';
-import { createApi } from '../http/api';
+import { listRoutes, ROUTE_PERMISSIONS } from '../http/route-permissions';
 import { publisher } from '../live';
 import { encodeAwareness, encodeSyncStep1, encodeUpdate } from '../sync/protocol';
 import { connectEditor, documentJson, rawClient, storedDocument, type RawClient } from '../sync/test-clients';
@@ -208,10 +207,11 @@ describe('a share token', () => {
     const { environmentId } = await newEnvironment();
     const link = await shareLink(environmentId);
     const bearer = client(server.url, { token: link.token });
-    const routes = apiRoutes(createApi(server.containr.services));
+    // Every /api route of the app, less those that answer without an account by design (route-permissions.ts).
+    const routes = listRoutes(server.containr.app)
+      .filter((route) => route.split(' ')[1].startsWith('/api/') && ROUTE_PERMISSIONS[route]?.kind !== 'public')
+      .map((route) => ({ method: route.split(' ')[0], path: route.split(' ')[1].slice('/api'.length) }));
     expect(routes.length).toBeGreaterThan(40);
-    // These answer without an account by design (signing up, logging in, mailed links, signed webhooks).
-    const PUBLIC = /^(POST \/auth\/(signup|login|verify|reset|reset\/confirm)|POST \/hooks\/.*)$/;
     // The share page's own history routes (the test above).
     const SHARED = /^GET \/services\/:id\/(logs|metrics)$/;
     const ids: Record<string, string> = { id: environmentId, userId: owner.user.id, name: 'API_KEY' };
@@ -222,7 +222,7 @@ describe('a share token', () => {
     };
     const refused: string[] = [];
     for (const { method, path } of routes) {
-      if (PUBLIC.test(`${method} ${path}`) || SHARED.test(`${method} ${path}`)) continue;
+      if (SHARED.test(`${method} ${path}`)) continue;
       const concrete = path.replace(/:(\w+)/g, (_, param: string) => ids[param] ?? environmentId);
       const body = bodies[`${method} ${path}`] ?? (method === 'GET' || method === 'DELETE' ? undefined : {});
       const res = await bearer(method, `/api${concrete}`, body);
@@ -310,21 +310,6 @@ describe('a share token', () => {
     expect(await raw.closed).toEqual({ code: 4401, reason: 'NOT_AUTHENTICATED' });
   });
 });
-
-/** Every method and path the API router answers, nested routers included. */
-function apiRoutes(router: Router): { method: string; path: string }[] {
-  type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle: { stack?: Layer[] } };
-  const out: { method: string; path: string }[] = [];
-  const walk = (stack: Layer[]) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        for (const method of Object.keys(layer.route.methods)) out.push({ method: method.toUpperCase(), path: layer.route.path });
-      } else if (layer.handle.stack) walk(layer.handle.stack);
-    }
-  };
-  walk((router as unknown as { stack: Layer[] }).stack);
-  return out;
-}
 
 function encodeVarUint8Array(bytes: Uint8Array): number[] {
   const length: number[] = [];
