@@ -150,7 +150,7 @@ export const ROUTE_PERMISSIONS: Record<string, RouteRule> = {
   'POST /api/hooks/github': publicRoute('the X-Hub-Signature-256 HMAC with the project secret is the credential; replays refused'),
   'POST /api/hooks/gitlab': publicRoute('the X-Gitlab-Token equal to the project secret is the credential; replays refused'),
 
-  // Logs and metrics history.
+  // Logs and metrics history (also for a share-link token, of its own environment only: share.test.ts).
   'GET /api/services/:id/logs': action('environment:read', 'service'),
   'GET /api/services/:id/metrics': action('environment:read', 'service'),
 
