@@ -1,10 +1,11 @@
 // The build context: a tar stream of the context directory without what
 // .dockerignore excludes (and without the checkout's .git), plus a generated
 // Dockerfile when the runtime was detected.
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import tarFs from 'tar-fs';
 import { DockerIgnore } from './dockerignore';
+import { readRepoFile } from './repo-files';
 
 export type ContextOptions = {
   /** The generated Dockerfile, added as `Dockerfile` at the context root. */
@@ -23,7 +24,7 @@ export type BuildContext = {
 const ALWAYS_EXCLUDED = new Set(['.git']);
 
 export async function packContext(dir: string, options: ContextOptions = {}): Promise<BuildContext> {
-  const rules = DockerIgnore.parse(await readFile(join(dir, '.dockerignore'), 'utf8').catch(() => ''));
+  const rules = DockerIgnore.parse((await readRepoFile(dir, '.dockerignore')) ?? '');
   const keep = new Set(['.dockerignore', options.dockerfilePath ?? 'Dockerfile']);
   const included = new Set<string>();
   let files = 0;

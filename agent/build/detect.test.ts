@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -182,6 +182,19 @@ describe('runtime detection', () => {
     await expect(detect({ 'README.md': '' })).rejects.toThrow(/^no Dockerfile and no runtime detected in \.: add a Dockerfile/);
     await expect(detect({ 'package.json': '{}' })).rejects.toThrow(/package\.json has no start or build script/);
     await expect(detect({ 'package.json': '{not json' })).rejects.toThrow(/package\.json is not valid JSON/);
+  });
+
+  it('reads no file a symbolic link takes outside the directory', async () => {
+    const outside = join(root, 'host-secret.txt');
+    writeFileSync(outside, 'root:secret-hash:0:0');
+    const dir = join(root, 'links');
+    mkdirSync(dir, { recursive: true });
+    symlinkSync(outside, join(dir, 'package.json'));
+    symlinkSync(outside, join(dir, 'Procfile'));
+    const error = await detectRuntime(dir, { rootDir: '.', baseImages: { ...DEFAULT_BUILD_BASE_IMAGES } }).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/package\.json is not valid JSON: not a regular file of the repository/);
+    expect((error as Error).message).not.toContain('secret');
   });
 
   it('writes CMD in exec form for plain words, through sh otherwise', () => {

@@ -6,10 +6,11 @@
 // the generated Dockerfile calls npm only to install dependencies (none to
 // install, or a vendored node_modules, needs no npm); the build and start
 // scripts run through sh with node_modules/.bin on PATH, as npm would run them.
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BUILD_ERRORS, type BuildRuntime, type BuildTask } from '../../sync/events';
 import { TaskFailure } from '../exec-context';
+import { isRepoFile, readRepoFile } from './repo-files';
 
 export type BaseImages = BuildTask['baseImages'];
 
@@ -31,19 +32,20 @@ export async function detectRuntime(
   { rootDir, dockerfilePath, baseImages }: { rootDir: string; dockerfilePath?: string; baseImages: BaseImages }
 ): Promise<Detection> {
   if (dockerfilePath) {
-    if (await isFile(join(dir, dockerfilePath))) return { runtime: 'dockerfile', dockerfilePath };
+    if (await isRepoFile(dir, dockerfilePath)) return { runtime: 'dockerfile', dockerfilePath };
     throw new TaskFailure(`${BUILD_ERRORS.dockerfileMissing}: ${join(rootDir, dockerfilePath)}`);
   }
-  if (await isFile(join(dir, 'Dockerfile'))) return { runtime: 'dockerfile', dockerfilePath: 'Dockerfile' };
+  if (await isRepoFile(dir, 'Dockerfile')) return { runtime: 'dockerfile', dockerfilePath: 'Dockerfile' };
 
   const files = new Set(await readdir(dir).catch(() => [] as string[]));
-  const procfileWeb = files.has('Procfile') ? webCommand(await readFile(join(dir, 'Procfile'), 'utf8')) : null;
+  const procfile = await readRepoFile(dir, 'Procfile');
+  const procfileWeb = procfile === null ? null : webCommand(procfile);
 
   if (files.has('package.json')) return node(dir, files, rootDir, baseImages, procfileWeb);
   if (files.has('go.mod')) return go(dir, files, baseImages, procfileWeb);
   if (files.has('requirements.txt') || files.has('pyproject.toml')) return python(files, rootDir, baseImages, procfileWeb);
   if (files.has('index.html')) return staticSite('.', baseImages);
-  for (const out of STATIC_OUTPUT_DIRS) if (await isFile(join(dir, out, 'index.html'))) return staticSite(out, baseImages);
+  for (const out of STATIC_OUTPUT_DIRS) if (await isRepoFile(dir, `${out}/index.html`)) return staticSite(out, baseImages);
   throw new TaskFailure(
     `${BUILD_ERRORS.noRuntime} in ${rootDir}: add a Dockerfile, or a package.json, go.mod, requirements.txt, pyproject.toml or index.html`
   );
@@ -78,7 +80,9 @@ async function node(
 ): Promise<Detection> {
   let pkg: PackageJson;
   try {
-    pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as PackageJson;
+    const text = await readRepoFile(dir, 'package.json');
+    if (text === null) throw new Error('not a regular file of the repository');
+    pkg = JSON.parse(text) as PackageJson;
     if (typeof pkg !== 'object' || pkg === null) throw new Error('not an object');
   } catch (error) {
     throw new TaskFailure(`${join(rootDir, 'package.json')} is not valid JSON: ${(error as Error).message}`);
@@ -164,7 +168,7 @@ async function go(dir: string, files: Set<string>, images: BaseImages, procfileW
 async function goMainPackage(dir: string, files: Set<string>): Promise<string> {
   for (const file of files) {
     if (!file.endsWith('.go') || file.endsWith('_test.go')) continue;
-    if (/^\s*package\s+main\b/m.test(await readFile(join(dir, file), 'utf8').catch(() => ''))) return '.';
+    if (/^\s*package\s+main\b/m.test((await readRepoFile(dir, file)) ?? '')) return '.';
   }
   if (files.has('cmd')) {
     const commands = (await readdir(join(dir, 'cmd'), { withFileTypes: true })).filter((e) => e.isDirectory());
@@ -231,11 +235,4 @@ export function cmd(command: string): string {
 function webCommand(procfile: string): string | null {
   const line = procfile.split(/\r?\n/).find((l) => /^web\s*:/.test(l));
   return line ? line.replace(/^web\s*:/, '').trim() || null : null;
-}
-
-async function isFile(path: string): Promise<boolean> {
-  return stat(path).then(
-    (s) => s.isFile(),
-    () => false
-  );
 }
