@@ -100,7 +100,8 @@ export class Builds {
         () => controller.abort(new TaskFailure(`${BUILD_ERRORS.timeout} after ${spec.timeoutS}s`)),
         spec.timeoutS * 1000
       );
-      return await this.buildOnce(spec, controller.signal, log, scrub);
+      // Raced with the signal too: an engine call that hangs (a stuck daemon) must not outlive the timeout.
+      return await untilAborted(this.buildOnce(spec, controller.signal, log, scrub), controller.signal);
     } catch (error) {
       // An abort's reason is the TaskFailure saying why (cancelled, timed out, agent stopping).
       const reason = controller.signal.aborted ? controller.signal.reason : error;
@@ -212,6 +213,15 @@ export class Builds {
     log(`${result.image} was already built from this commit: reusing it`);
     return result;
   }
+}
+
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function parseBuildLabel(text: string | undefined): BuildLabel | null {
