@@ -798,6 +798,27 @@ describe('Remix actions × actors (POST a valid form with the session cookie)', 
     expect(services().quotas.get(own).maxProjects).toBe(7);
   });
 
+  it('the access form of the project settings is the admins\' (a developer is refused, an outsider gets 404)', async () => {
+    const projectId = throwawayProject();
+    const post = (who: Member, userIds: string[]) => {
+      const form = new URLSearchParams({ intent: 'access', mode: 'members' });
+      for (const id of userIds) form.append('userId', id);
+      return fetch(`${w.server.url}/projects/${projectId}/settings`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: who.cookie },
+        body: form.toString(),
+      });
+    };
+    const members = () => services().projectAccess.get(asOwner(), projectId).members.map((m) => m.userId).sort();
+    const before = members();
+    expect((await post(w.people.developer, [w.people.developer.id])).status).toBe(400);
+    expect((await post(w.people.outsider, [w.people.outsider.id])).status).toBe(404);
+    expect(members()).toEqual(before);
+    expect((await post(w.people.admin, [w.people.viewer.id])).status).toBe(200);
+    expect(members()).toEqual([w.people.viewer.id]);
+  });
+
   it('every route file with an action has a case', () => {
     const withAction = readdirSync(join(ROOT, 'app/routes'))
       .filter((f) => /\.tsx?$/.test(f))
