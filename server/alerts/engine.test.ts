@@ -98,6 +98,8 @@ describe('metric rules', () => {
     for (let t = 0; t <= 2_000; t += 1_000) engine.onServices('e1', [metrics('s1', t, 95)]);
     engine.onServices('e1', []);
     expect(calls.map((c) => c.type)).toEqual(['fire', 'resolve']);
+    // Gone and resolved: nothing is kept for it.
+    expect(engine.trackCount()).toBe(0);
   });
 
   it('applies scope: an environment, a service; disabled rules and other projects do nothing', () => {

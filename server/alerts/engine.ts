@@ -161,10 +161,7 @@ export function createEngine(deps: EngineDeps) {
     const candidates = [deadline(track.machine, track.threshold), windowMs ? windowDeadline(track.crashes, windowMs) : null].filter(
       (d): d is number => d !== null,
     );
-    if (closed || candidates.length === 0) {
-      if (track.machine.phase === 'ok' && track.crashes.length === 0 && !windowMs) tracks.delete(track.key);
-      return;
-    }
+    if (closed || candidates.length === 0) return;
     const at = Math.min(...candidates);
     track.timer = setTimeout(() => {
       track.timer = null;
@@ -217,7 +214,10 @@ export function createEngine(deps: EngineDeps) {
           // An idle service nobody tracks needs no track.
           if (!s && !existing) continue;
           const track = trackOf(rule, { projectId, environmentId, serviceId, nodeId: null });
-          if (track) feed(track, value, s ? Math.min(s.ts, now) : now);
+          if (!track) continue;
+          feed(track, value, s ? Math.min(s.ts, now) : now);
+          // Gone and quiet: forget it (a service that comes back starts a new track).
+          if (!s && track.machine.phase === 'ok') tracks.delete(track.key);
         }
       }
     }),
