@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const ALL = ['sync-latency', 'deploy', 'live', 'alerts', 'canvas-render', 'overview'];
+const ALL = ['sync-latency', 'deploy', 'build', 'live', 'alerts', 'canvas-render', 'overview'];
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !ALL.includes(name));
 if (unknown.length > 0) {
