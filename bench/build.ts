@@ -35,7 +35,14 @@ async function main() {
   const root = mkdtempSync(join(tmpdir(), 'containr-bench-build-'));
   const server: TestServer = await startTestServer({ deploy: { startupGraceMs: 0, waitPollMs: 100 } });
   const { token } = server.containr.agents.registerNode({ name: 'bench', teamId: null });
-  const agent = startAgent({ server: server.url, token, name: 'bench', stateDir: null, streams: false, builds: { workDir: join(root, 'work') } });
+  const agent = startAgent({
+    server: server.url,
+    token,
+    name: 'bench',
+    stateDir: null,
+    streams: false,
+    builds: { workDir: join(root, 'work') },
+  });
   const projects: { id: string; slug: string }[] = [];
   try {
     await waitFor(() => agent.ready, 15_000, 'the agent');
@@ -55,7 +62,10 @@ async function main() {
 
     /** A project whose `web` service builds the repo; deployed once (v0) so pushes have something to replace. */
     async function setUp(run: string) {
-      const repo = gitRepo(root, run, { ...nodeFiles('v0'), 'package.json': JSON.stringify({ name: `bench-${run}`, scripts: { start: 'node server.js' } }) });
+      const repo = gitRepo(root, run, {
+        ...nodeFiles('v0'),
+        'package.json': JSON.stringify({ name: `bench-${run}`, scripts: { start: 'node server.js' } }),
+      });
       const res = await api('POST', '/api/projects', { name: `Build bench ${run}` });
       const projectId = res.body.project.id as string;
       const environmentId = res.body.environments[0].id as string;
@@ -100,7 +110,8 @@ async function main() {
       // The first version through a push too: nothing of this service is built yet.
       cold.push(await push(p, nodeFiles(`cold ${i}`), `cold ${i}`));
       if (i === 0) {
-        for (let j = 0; j < CACHED_RUNS; j++) cached.push(await push(p, { 'server.js': nodeFiles(`cached ${j}`)['server.js'] }, `cached ${j}`));
+        for (let j = 0; j < CACHED_RUNS; j++)
+          cached.push(await push(p, { 'server.js': nodeFiles(`cached ${j}`)['server.js'] }, `cached ${j}`));
       }
     }
     console.log('push webhook → new version serving (Node sample, detected runtime, one node)');
@@ -111,11 +122,22 @@ async function main() {
     await server.close();
     for (const p of projects) {
       for (const c of await docker.listContainers({ all: true, filters: { label: [`${LABELS.project}=${p.id}`] } })) {
-        await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+        await docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
       }
-      for (const n of await docker.listNetworks({ filters: { label: [`${LABELS.project}=${p.id}`] } })) await docker.getNetwork(n.Id).remove().catch(() => undefined);
+      for (const n of await docker.listNetworks({ filters: { label: [`${LABELS.project}=${p.id}`] } }))
+        await docker
+          .getNetwork(n.Id)
+          .remove()
+          .catch(() => undefined);
       for (const image of await docker.listImages()) {
-        if ((image.RepoTags ?? []).some((t) => t.startsWith(`containr/${p.slug}/`))) await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+        if ((image.RepoTags ?? []).some((t) => t.startsWith(`containr/${p.slug}/`)))
+          await docker
+            .getImage(image.Id)
+            .remove({ force: true })
+            .catch(() => undefined);
       }
     }
     rmSync(root, { recursive: true, force: true });

@@ -80,7 +80,7 @@ export function createBuildAccess(deps: { builds: Builds; projects: Projects; co
         runtime: build.runtime,
         generated: build.dockerfile !== null,
         dockerfile: build.dockerfile,
-        dockerfilePath: build.dockerfile === null ? (build.dockerfilePath ?? 'Dockerfile') : null,
+        dockerfilePath: build.dockerfile === null ? build.dockerfilePath ?? 'Dockerfile' : null,
         createdAt: build.createdAt,
       };
     },

@@ -33,7 +33,14 @@ beforeAll(async () => {
   server = await startTestServer({ deploy: { startupGraceMs: 0, resyncMs: 2_000, backoffMs: 200, waitPollMs: 200 } });
   api = client(server.url, { cookie: (await signUp(server.url, 'Builder')).cookie });
   const identity = server.containr.agents.registerNode({ name: 'builder', teamId: null });
-  agent = startAgent({ server: server.url, token: identity.token, name: 'builder', stateDir: null, streams: false, builds: { workDir: join(root, 'work') } });
+  agent = startAgent({
+    server: server.url,
+    token: identity.token,
+    name: 'builder',
+    stateDir: null,
+    streams: false,
+    builds: { workDir: join(root, 'work') },
+  });
   await waitFor(() => agent.ready, 20_000, 'the agent to connect');
   await waitFor(() => server.containr.agents.nodes().some((n) => n.status === 'ready'), 20_000, 'the node to be ready');
 }, 60_000);
@@ -43,13 +50,24 @@ afterAll(async () => {
   await server?.close();
   for (const id of projectIds) {
     const filters = { label: [`${LABELS.project}=${id}`] };
-    for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
-    for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => undefined);
+    for (const c of await docker.listContainers({ all: true, filters }))
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
+    for (const n of await docker.listNetworks({ filters }))
+      await docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => undefined);
   }
   // Images the builds made (tagged containr/<project slug>/<service>).
   for (const image of await docker.listImages()) {
     if ((image.RepoTags ?? []).some((t) => [...slugs].some((s) => t.startsWith(`containr/${s}/`)))) {
-      await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getImage(image.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
   }
   if (root) rmSync(root, { recursive: true, force: true });
@@ -77,7 +95,7 @@ const gitService = (repo: string, fields: Partial<NodeInit> = {}): NodeInit =>
     ports: [{ port: 8080, public: true }],
     healthcheck: { path: '/', port: 8080, intervalS: 0.5 },
     ...fields,
-  }) as NodeInit;
+  } as NodeInit);
 
 async function commit(environmentId: string): Promise<string> {
   const res = await api('POST', `/api/environments/${environmentId}/commits`, { message: 'deploy' });
@@ -122,7 +140,13 @@ async function serves(environmentId: string, text: string, timeoutMs = 30_000) {
   return waitFor(async () => (await viaRouter(url)).body.includes(text), timeoutMs, `${url} to answer "${text}"`);
 }
 
-function hook(provider: 'github', projectId: string, event: string, payload: unknown, opts: { secret?: string; delivery?: string; signature?: string } = {}) {
+function hook(
+  provider: 'github',
+  projectId: string,
+  event: string,
+  payload: unknown,
+  opts: { secret?: string; delivery?: string; signature?: string } = {},
+) {
   const body = JSON.stringify(payload);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-github-event': event };
   if (opts.delivery !== undefined) headers['x-github-delivery'] = opts.delivery;
@@ -157,7 +181,9 @@ describe('builds from git', () => {
     expect(failed.reason).toMatch(/^build of web failed: build step failed/);
     expect((await viaRouter(await urlOf(environmentId))).body).toContain('hello v1');
     const failedEvents = (await api('GET', `/api/deployments/${failed.id}`)).body.deployment.events;
-    expect(failedEvents.some((e: { type: string; message: string }) => e.type === 'build.log' && e.message.includes('about to fail'))).toBe(true);
+    expect(failedEvents.some((e: { type: string; message: string }) => e.type === 'build.log' && e.message.includes('about to fail'))).toBe(
+      true,
+    );
 
     // Webhooks: the secret is shown once; unsigned, badly signed and replayed deliveries are refused.
     const created = await api('POST', `/api/projects/${projectId}/webhook-secret`);
@@ -169,7 +195,14 @@ describe('builds from git', () => {
     const v2 = repo.commit(siteFiles('hello v2'), 'v2');
     const payload = githubPush(repo.url, 'main', v2);
     expect((await hook('github', projectId, 'push', payload, { delivery: 'd-unsigned' })).status).toBe(401);
-    expect((await hook('github', projectId, 'push', payload, { delivery: 'd-bad', signature: githubSignature('wrong', JSON.stringify(payload)) })).status).toBe(401);
+    expect(
+      (
+        await hook('github', projectId, 'push', payload, {
+          delivery: 'd-bad',
+          signature: githubSignature('wrong', JSON.stringify(payload)),
+        })
+      ).status,
+    ).toBe(401);
     const pushed = await hook('github', projectId, 'push', payload, { secret, delivery: 'd-1' });
     expect(pushed.status, JSON.stringify(pushed.body)).toBe(202);
     expect(pushed.body.outcome).toBe('accepted');
@@ -191,7 +224,14 @@ describe('builds from git', () => {
     const repo = gitRepo(root, 'node', nodeFiles('hello from node'));
     const { environmentId } = await newProject();
     const serviceId = await edit(environmentId, (doc) =>
-      addService(doc, gitService(repo.url, { ports: [{ port: 3000, public: true }], variables: { PORT: '3000' }, healthcheck: { path: '/', port: 3000, intervalS: 0.5 } })),
+      addService(
+        doc,
+        gitService(repo.url, {
+          ports: [{ port: 3000, public: true }],
+          variables: { PORT: '3000' },
+          healthcheck: { path: '/', port: 3000, intervalS: 0.5 },
+        }),
+      ),
     );
     const done = await ended(await commit(environmentId));
     expect(done.status, done.reason).toBe('succeeded');
@@ -211,10 +251,16 @@ describe('builds from git', () => {
     repo.branch('feature');
     const head = repo.commit(siteFiles('feature version'), 'feature');
     repo.checkout('main');
-    const opened = await hook('github', projectId, 'pull_request', githubPullRequest(repo.url, 'opened', 7, { ref: 'feature', sha: head }), {
-      secret,
-      delivery: 'pr-open',
-    });
+    const opened = await hook(
+      'github',
+      projectId,
+      'pull_request',
+      githubPullRequest(repo.url, 'opened', 7, { ref: 'feature', sha: head }),
+      {
+        secret,
+        delivery: 'pr-open',
+      },
+    );
     expect(opened.status, JSON.stringify(opened.body)).toBe(202);
     const preview = opened.body.preview;
     expect(preview).toMatchObject({ environment: 'pr-7', created: true, base: 'production', services: ['web'] });
@@ -227,16 +273,23 @@ describe('builds from git', () => {
     // Production is untouched.
     expect((await viaRouter(await urlOf(environmentId))).body).toContain('main version');
 
-    const closed = await hook('github', projectId, 'pull_request', githubPullRequest(repo.url, 'closed', 7, { ref: 'feature', sha: head }, 'main', true), {
-      secret,
-      delivery: 'pr-close',
-    });
+    const closed = await hook(
+      'github',
+      projectId,
+      'pull_request',
+      githubPullRequest(repo.url, 'closed', 7, { ref: 'feature', sha: head }, 'main', true),
+      {
+        secret,
+        delivery: 'pr-close',
+      },
+    );
     expect(closed.status).toBe(202);
     expect(closed.body.preview).toMatchObject({ removed: preview.environmentId, merged: true });
     const environments = (await api('GET', `/api/projects/${projectId}/environments`)).body.environments;
     expect(environments.map((e: { name: string }) => e.name)).toEqual(['production']);
     await waitFor(
-      async () => (await docker.listContainers({ all: true, filters: { label: [`${LABELS.environment}=${preview.environmentId}`] } })).length === 0,
+      async () =>
+        (await docker.listContainers({ all: true, filters: { label: [`${LABELS.environment}=${preview.environmentId}`] } })).length === 0,
       30_000,
       'the preview containers to be removed',
     );

@@ -97,10 +97,20 @@ describe('builds in the reconciler', () => {
     initDoc(doc, { environmentName: 'production' });
     deploy.attach({
       documents: { withDocument: async (_id, fn) => fn(doc) },
-      options: { startupGraceMs: 0, backoffMs: 5, maxBackoffMs: 20, maxAttempts: 2, waitPollMs: 10, settleTimeoutMs: 200, drainTimeoutMs: 50 },
+      options: {
+        startupGraceMs: 0,
+        backoffMs: 5,
+        maxBackoffMs: 20,
+        maxAttempts: 2,
+        waitPollMs: 10,
+        settleTimeoutMs: 200,
+        drainTimeoutMs: 50,
+      },
     });
     const userId = 'u1';
-    db.insert(users).values({ id: userId, email: 'a@example.test', name: 'A', passwordHash: 'x', emailVerifiedAt: null, createdAt: new Date() }).run();
+    db.insert(users)
+      .values({ id: userId, email: 'a@example.test', name: 'A', passwordHash: 'x', emailVerifiedAt: null, createdAt: new Date() })
+      .run();
     const teamId = services.teams.createPersonal(db, { id: userId, name: 'A' });
     actor = { userId, email: 'a@example.test', ip: null };
     environmentId = services.projects.create(actor, { name: 'Shop', teamId }).environments[0].id;
@@ -121,7 +131,7 @@ describe('builds in the reconciler', () => {
       ports: [{ port: 8080, public: true }],
       healthcheck: { path: '/' },
       ...fields,
-    }) as NodeInit;
+    } as NodeInit);
 
   async function commit(): Promise<string> {
     const { deployment } = await deploy.commits.commit(actor, environmentId, {});
@@ -129,10 +139,14 @@ describe('builds in the reconciler', () => {
   }
 
   async function settled(id: string) {
-    return waitFor(() => {
-      const d = deploy.store.getDeployment(id)!;
-      return d.status !== 'queued' && d.status !== 'running' ? d : null;
-    }, 5_000, `deployment ${id} to end`);
+    return waitFor(
+      () => {
+        const d = deploy.store.getDeployment(id)!;
+        return d.status !== 'queued' && d.status !== 'running' ? d : null;
+      },
+      5_000,
+      `deployment ${id} to end`,
+    );
   }
 
   const runs = () => hub.tasks.filter((t) => t.task.spec.kind === 'run');
@@ -227,7 +241,10 @@ describe('builds in the reconciler', () => {
   });
 
   it('reuses the image of an unchanged commit and keeps the container (same image, same spec)', async () => {
-    addService(doc, gitWeb({ source: { type: 'git', repo: 'file:///srv/web.git', branch: 'main', commit: 'abcdef1234567' } } as Partial<NodeInit>));
+    addService(
+      doc,
+      gitWeb({ source: { type: 'git', repo: 'file:///srv/web.git', branch: 'main', commit: 'abcdef1234567' } } as Partial<NodeInit>),
+    );
     expect((await settled(await commit())).status).toBe('succeeded');
     const [container] = hub.containers();
     hub.auto = { ok: true, build: { cached: true } };
@@ -242,17 +259,28 @@ describe('builds in the reconciler', () => {
   it('passes the deploy credentials from a secret, and never lets them into the log', async () => {
     services.secrets.put(actor, environmentId, 'GIT_TOKEN', 'ghp_supersecrettoken');
     hub.lines = ['fetching https://x-access-token:ghp_supersecrettoken@example.com/web.git', 'done'];
-    addService(doc, gitWeb({ source: { type: 'git', repo: 'https://example.com/web.git', branch: 'main', credentials: 'GIT_TOKEN' } } as Partial<NodeInit>));
+    addService(
+      doc,
+      gitWeb({
+        source: { type: 'git', repo: 'https://example.com/web.git', branch: 'main', credentials: 'GIT_TOKEN' },
+      } as Partial<NodeInit>),
+    );
     const id = await commit();
     expect((await settled(id)).status).toBe('succeeded');
     expect(hub.builds[0].spec.credentials).toEqual({ kind: 'token', token: 'ghp_supersecrettoken' });
-    const logged = deploy.store.events(id).filter((e) => e.type === 'build.log').map((e) => e.message);
+    const logged = deploy.store
+      .events(id)
+      .filter((e) => e.type === 'build.log')
+      .map((e) => e.message);
     expect(logged[0]).toBe('fetching https://x-access-token:***@example.com/web.git');
     expect(deploy.builds.store.list({ environmentId })[0].log).not.toContain('supersecret');
   });
 
   it('refuses a commit whose credentials secret does not exist', async () => {
-    addService(doc, gitWeb({ source: { type: 'git', repo: 'https://example.com/web.git', branch: 'main', credentials: 'NOPE' } } as Partial<NodeInit>));
+    addService(
+      doc,
+      gitWeb({ source: { type: 'git', repo: 'https://example.com/web.git', branch: 'main', credentials: 'NOPE' } } as Partial<NodeInit>),
+    );
     await expect(commit()).rejects.toMatchObject({ code: 'VALIDATION', issues: [{ path: 'source.credentials' }] });
   });
 

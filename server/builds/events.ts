@@ -8,7 +8,16 @@ export type RepoRef = { urls: string[]; fullName: string | null };
 
 export type ForgeEvent =
   | { kind: 'push'; repo: RepoRef; branch: string; commit: string }
-  | { kind: 'pr-open'; repo: RepoRef; number: number; title: string; baseBranch: string; headBranch: string; headCommit: string; headRepo: RepoRef | null }
+  | {
+      kind: 'pr-open';
+      repo: RepoRef;
+      number: number;
+      title: string;
+      baseBranch: string;
+      headBranch: string;
+      headCommit: string;
+      headRepo: RepoRef | null;
+    }
   | { kind: 'pr-close'; repo: RepoRef; number: number; merged: boolean }
   | { kind: 'ignored'; reason: string };
 
@@ -60,14 +69,18 @@ const gitlabMr = z.looseObject({
   }),
 });
 
-const branchOf = (ref: string) => (ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : ref.startsWith('refs/tags/') ? ref.slice('refs/tags/'.length) : ref);
+const branchOf = (ref: string) =>
+  ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : ref.startsWith('refs/tags/') ? ref.slice('refs/tags/'.length) : ref;
 
 function githubRef(r: z.infer<typeof githubRepo>): RepoRef {
   return { urls: [r.clone_url, r.ssh_url, r.html_url, r.git_url, r.url].filter((u): u is string => !!u), fullName: r.full_name ?? null };
 }
 
 function gitlabRef(p: z.infer<typeof gitlabProject>): RepoRef {
-  return { urls: [p.git_http_url, p.git_ssh_url, p.web_url, p.http_url, p.url].filter((u): u is string => !!u), fullName: p.path_with_namespace ?? null };
+  return {
+    urls: [p.git_http_url, p.git_ssh_url, p.web_url, p.http_url, p.url].filter((u): u is string => !!u),
+    fullName: p.path_with_namespace ?? null,
+  };
 }
 
 /** The event name a delivery says it is (for the delivery log). */

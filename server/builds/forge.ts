@@ -5,7 +5,9 @@ import type { Env } from '../env';
 import type { Logger } from '../logger';
 import type { ForgeEvent } from './events';
 
-export type Forge = { comment(provider: 'github' | 'gitlab', event: Extract<ForgeEvent, { kind: 'pr-open' }>, body: string): Promise<void> };
+export type Forge = {
+  comment(provider: 'github' | 'gitlab', event: Extract<ForgeEvent, { kind: 'pr-open' }>, body: string): Promise<void>;
+};
 
 export function createForge(config: Env['builds']['forgeComments'], logger: Logger): Forge {
   return {

@@ -47,7 +47,11 @@ async function project(autoDeploy?: boolean) {
 
 function github(projectId: string | null, event: string, payload: unknown, headers: Record<string, string> = {}) {
   const path = projectId ? `/api/hooks/github?project=${projectId}` : '/api/hooks/github';
-  return client(server.url)('POST', path, JSON.stringify(payload), { 'content-type': 'application/json', 'x-github-event': event, ...headers });
+  return client(server.url)('POST', path, JSON.stringify(payload), {
+    'content-type': 'application/json',
+    'x-github-event': event,
+    ...headers,
+  });
 }
 
 function signed(secret: string, payload: unknown, delivery: string = randomUUID()) {
@@ -66,7 +70,9 @@ describe('webhook deliveries', () => {
     const payload = githubPush(REPO, 'main', SHA1);
     expect((await github(null, 'push', payload, signed(secret, payload))).status).toBe(400);
     expect((await github(projectId, 'push', payload, { 'x-github-delivery': 'x1' })).status).toBe(401);
-    expect((await github(projectId, 'push', payload, { ...signed('not the secret', payload), 'x-github-delivery': 'x2' })).status).toBe(401);
+    expect((await github(projectId, 'push', payload, { ...signed('not the secret', payload), 'x-github-delivery': 'x2' })).status).toBe(
+      401,
+    );
     // The signature covers the exact bytes: the same JSON re-spaced does not verify.
     const respaced = await client(server.url)('POST', `/api/hooks/github?project=${projectId}`, JSON.stringify(payload, null, 2), {
       'content-type': 'application/json',
@@ -129,7 +135,9 @@ describe('what a push does', () => {
     const payload = githubPush('git@github.com:acme/web.git', 'main', SHA1);
     const res = await github(projectId, 'push', payload, signed(secret, payload));
     expect(res.status).toBe(202);
-    expect(res.body.environments).toEqual([{ environmentId, environment: 'production', deployed: [], staged: ['web'], deploymentId: null }]);
+    expect(res.body.environments).toEqual([
+      { environmentId, environment: 'production', deployed: [], staged: ['web'], deploymentId: null },
+    ]);
     expect(await sourceOf(environmentId, serviceId)).toMatchObject({ commit: SHA1, branch: 'main' });
     expect((await owner('GET', `/api/environments/${environmentId}/deployments`)).body.deployments).toEqual([]);
   });
@@ -139,7 +147,9 @@ describe('what a push does', () => {
     const first = await owner('POST', `/api/environments/${environmentId}/commits`, { message: 'first' });
     expect(first.status).toBe(201);
     // A staged edit elsewhere in the canvas is not deployed by the push.
-    await edit(environmentId, (doc) => addService(doc, { kind: 'service', name: 'worker', source: { type: 'image', image: 'containr/busybox' } } as NodeInit));
+    await edit(environmentId, (doc) =>
+      addService(doc, { kind: 'service', name: 'worker', source: { type: 'image', image: 'containr/busybox' } } as NodeInit),
+    );
 
     const payload = githubPush(REPO, 'main', SHA2);
     const res = await github(projectId, 'push', payload, signed(secret, payload));
@@ -153,15 +163,23 @@ describe('what a push does', () => {
     expect(spec.services[serviceId].source.commit).toBe(SHA2);
 
     // No node here: the build fails at once, and says why and what started it.
-    const builds = await waitFor(async () => {
-      const list = (await owner('GET', `/api/environments/${environmentId}/builds`)).body.builds;
-      return list.find((b: { deploymentId: string }) => b.deploymentId === target.deploymentId);
-    }, 5_000, 'the build');
+    const builds = await waitFor(
+      async () => {
+        const list = (await owner('GET', `/api/environments/${environmentId}/builds`)).body.builds;
+        return list.find((b: { deploymentId: string }) => b.deploymentId === target.deploymentId);
+      },
+      5_000,
+      'the build',
+    );
     expect(builds).toMatchObject({ trigger: 'push', requestedCommit: SHA2, status: 'failed', error: 'no ready node can build it' });
-    const deployment = await waitFor(async () => {
-      const d = (await owner('GET', `/api/deployments/${target.deploymentId}`)).body.deployment;
-      return d.status === 'failed' ? d : null;
-    }, 5_000, 'the deployment to fail');
+    const deployment = await waitFor(
+      async () => {
+        const d = (await owner('GET', `/api/deployments/${target.deploymentId}`)).body.deployment;
+        return d.status === 'failed' ? d : null;
+      },
+      5_000,
+      'the deployment to fail',
+    );
     expect(deployment.reason).toBe('build of web failed: no ready node can build it');
     const audit = (await owner('GET', `/api/audit?projectId=${projectId}&action=commit.create`)).body.entries;
     expect(audit[0].details.via).toMatch(/^github webhook /);
@@ -207,7 +225,12 @@ describe('pull requests', () => {
 describe('parsing', () => {
   it('spells one repository one way', () => {
     const key = repoKey('https://github.com/Acme/Web.git');
-    for (const u of ['git@github.com:acme/web.git', 'ssh://git@github.com/acme/web', 'https://token@github.com/acme/web/', 'https://github.com/acme/web']) {
+    for (const u of [
+      'git@github.com:acme/web.git',
+      'ssh://git@github.com/acme/web',
+      'https://token@github.com/acme/web/',
+      'https://github.com/acme/web',
+    ]) {
       expect(repoKey(u)).toBe(key);
     }
     expect(repoKey('file:///srv/repos/web.git')).toBe('/srv/repos/web');
@@ -218,15 +241,35 @@ describe('parsing', () => {
   it('reads pushes, tags, deletions and merge requests', () => {
     expect(parseEvent('github', 'push', githubPush(REPO, 'main', SHA1))).toMatchObject({ kind: 'push', branch: 'main', commit: SHA1 });
     expect(parseEvent('github', 'push', { ...githubPush(REPO, 'main', '0'.repeat(40)), deleted: true })).toMatchObject({ kind: 'ignored' });
-    expect(parseEvent('github', 'push', { ref: 'refs/tags/v1', after: SHA1, repository: {} })).toMatchObject({ kind: 'push', branch: 'v1' });
-    expect(parseEvent('github', 'pull_request', githubPullRequest(REPO, 'labeled', 3, { ref: 'x', sha: SHA1 }))).toMatchObject({ kind: 'ignored' });
-    expect(parseEvent('github', 'push', { nonsense: true })).toMatchObject({ kind: 'ignored', reason: expect.stringContaining('unexpected payload') });
+    expect(parseEvent('github', 'push', { ref: 'refs/tags/v1', after: SHA1, repository: {} })).toMatchObject({
+      kind: 'push',
+      branch: 'v1',
+    });
+    expect(parseEvent('github', 'pull_request', githubPullRequest(REPO, 'labeled', 3, { ref: 'x', sha: SHA1 }))).toMatchObject({
+      kind: 'ignored',
+    });
+    expect(parseEvent('github', 'push', { nonsense: true })).toMatchObject({
+      kind: 'ignored',
+      reason: expect.stringContaining('unexpected payload'),
+    });
     const mr = (action: string, oldrev?: string) => ({
       object_kind: 'merge_request',
       project: { git_http_url: REPO },
-      object_attributes: { iid: 4, action, source_branch: 'f', target_branch: 'main', last_commit: { id: SHA1 }, ...(oldrev ? { oldrev } : {}) },
+      object_attributes: {
+        iid: 4,
+        action,
+        source_branch: 'f',
+        target_branch: 'main',
+        last_commit: { id: SHA1 },
+        ...(oldrev ? { oldrev } : {}),
+      },
     });
-    expect(parseEvent('gitlab', 'Merge Request Hook', mr('open'))).toMatchObject({ kind: 'pr-open', number: 4, headBranch: 'f', baseBranch: 'main' });
+    expect(parseEvent('gitlab', 'Merge Request Hook', mr('open'))).toMatchObject({
+      kind: 'pr-open',
+      number: 4,
+      headBranch: 'f',
+      baseBranch: 'main',
+    });
     expect(parseEvent('gitlab', 'Merge Request Hook', mr('update'))).toMatchObject({ kind: 'ignored' });
     expect(parseEvent('gitlab', 'Merge Request Hook', mr('update', SHA2))).toMatchObject({ kind: 'pr-open' });
     expect(parseEvent('gitlab', 'Merge Request Hook', mr('merge'))).toMatchObject({ kind: 'pr-close', merged: true });

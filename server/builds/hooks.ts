@@ -46,7 +46,11 @@ export function createHooks(deps: {
   }
 
   /** Git services of an environment's canvas whose repo is the event's and whose branch is `branch`. */
-  async function tracking(environmentId: string, repo: RepoRef, branch: string): Promise<{ id: string; name: string; source: GitSource }[]> {
+  async function tracking(
+    environmentId: string,
+    repo: RepoRef,
+    branch: string,
+  ): Promise<{ id: string; name: string; source: GitSource }[]> {
     return docs().withDocument(environmentId, (doc) =>
       getServices(doc).flatMap((entry) => {
         if (!entry.ok || (entry.value.kind !== 'service' && entry.value.kind !== 'database')) return [];
@@ -104,18 +108,32 @@ export function createHooks(deps: {
           }
         }
       }
-      results.push({ environmentId: environment.id, environment: environment.name, deployed, staged, deploymentId: deployment?.id ?? null });
+      results.push({
+        environmentId: environment.id,
+        environment: environment.name,
+        deployed,
+        staged,
+        deploymentId: deployment?.id ?? null,
+      });
     }
     return results;
   }
 
   // ── pull / merge requests ────────────────────────────────────────────────
 
-  async function previewOpen(actor: Actor, projectId: string, event: Extract<ForgeEvent, { kind: 'pr-open' }>, via: string, provider: WebhookProvider) {
+  async function previewOpen(
+    actor: Actor,
+    projectId: string,
+    event: Extract<ForgeEvent, { kind: 'pr-open' }>,
+    via: string,
+    provider: WebhookProvider,
+  ) {
     const all = environmentsOf(projectId);
     const name = `pr-${event.number}`;
     // The base: the environment whose services track the base branch, production first.
-    const candidates = all.filter((e) => e.kind !== 'preview').sort((a, b) => Number(b.name === 'production') - Number(a.name === 'production'));
+    const candidates = all
+      .filter((e) => e.kind !== 'preview')
+      .sort((a, b) => Number(b.name === 'production') - Number(a.name === 'production'));
     let base: { id: string; name: string } | null = null;
     for (const candidate of candidates) {
       if ((await tracking(candidate.id, event.repo, event.baseBranch)).length > 0) {
@@ -144,7 +162,10 @@ export function createHooks(deps: {
     await setSources(
       preview.id,
       Object.fromEntries(
-        matched.map((s) => [s.id, { ...s.source, ...(headUrl ? { repo: headUrl } : {}), branch: event.headBranch, commit: event.headCommit, autoDeploy: true }]),
+        matched.map((s) => [
+          s.id,
+          { ...s.source, ...(headUrl ? { repo: headUrl } : {}), branch: event.headBranch, commit: event.headCommit, autoDeploy: true },
+        ]),
       ),
     );
     const { deployment } = await deploy.commits.commit(actor, preview.id, {
@@ -155,12 +176,24 @@ export function createHooks(deps: {
       deploy.builds.tagTrigger(deployment.id, 'pr');
       urls = (deploy.reconciler.status(preview.id)?.services ?? []).flatMap((s) => (s.url ? [{ service: s.name, url: s.url }] : []));
       const listed = urls.map((u) => `${u.service} → ${u.url}`).join(', ');
-      deploy.builds.note(preview.id, deployment.id, 'preview', `preview ${name} of PR #${event.number}${listed ? `: ${listed}` : ' (no public URLs)'}`, {
-        pr: event.number,
-        urls,
-        via,
-      });
-      await deps.forge.comment(provider, event, `Containr preview \`${name}\` is deploying ${event.headCommit.slice(0, 7)}.\n\n${urls.map((u) => `- ${u.service}: ${u.url}`).join('\n')}`);
+      deploy.builds.note(
+        preview.id,
+        deployment.id,
+        'preview',
+        `preview ${name} of PR #${event.number}${listed ? `: ${listed}` : ' (no public URLs)'}`,
+        {
+          pr: event.number,
+          urls,
+          via,
+        },
+      );
+      await deps.forge.comment(
+        provider,
+        event,
+        `Containr preview \`${name}\` is deploying ${event.headCommit.slice(0, 7)}.\n\n${urls
+          .map((u) => `- ${u.service}: ${u.url}`)
+          .join('\n')}`,
+      );
     }
     return {
       environmentId: preview.id,
@@ -190,7 +223,10 @@ export function createHooks(deps: {
    * Verifies and handles one delivery, and logs it. 401: bad or missing
    * signature; 409: a delivery id seen before; 202: handled (see `summary`).
    */
-  async function handle(provider: WebhookProvider, input: { projectId: string | undefined; headers: Record<string, string | undefined>; body: Buffer }): Promise<HookResult> {
+  async function handle(
+    provider: WebhookProvider,
+    input: { projectId: string | undefined; headers: Record<string, string | undefined>; body: Buffer },
+  ): Promise<HookResult> {
     const event = eventName(provider, input.headers);
     const deliveryId = (provider === 'github' ? input.headers['x-github-delivery'] : input.headers['x-gitlab-event-uuid']) ?? null;
     const reject = (status: number, code: string, message: string, projectId: string | null = null): HookResult => {
@@ -207,10 +243,23 @@ export function createHooks(deps: {
     if (!deliveryId) {
       return reject(400, 'BAD_REQUEST', `missing ${provider === 'github' ? 'X-GitHub-Delivery' : 'X-Gitlab-Event-UUID'}`, input.projectId);
     }
-    const delivery = webhooks.record({ projectId: input.projectId, provider, deliveryId, seen: true, event, outcome: 'accepted', httpStatus: 202 });
+    const delivery = webhooks.record({
+      projectId: input.projectId,
+      provider,
+      deliveryId,
+      seen: true,
+      event,
+      outcome: 'accepted',
+      httpStatus: 202,
+    });
     if (!delivery) return reject(409, 'CONFLICT', `delivery ${deliveryId} was received before (replay refused)`, input.projectId);
 
-    const done = (outcome: 'accepted' | 'ignored' | 'rejected', status: number, summary: Record<string, unknown>, reason: string | null = null): HookResult => {
+    const done = (
+      outcome: 'accepted' | 'ignored' | 'rejected',
+      status: number,
+      summary: Record<string, unknown>,
+      reason: string | null = null,
+    ): HookResult => {
       webhooks.finish(delivery.id, { outcome, httpStatus: status, reason, summary });
       return { status, body: { delivery: delivery.id, outcome, ...(reason ? { reason } : {}), ...summary } };
     };
@@ -228,7 +277,8 @@ export function createHooks(deps: {
           return done('ignored', 202, {}, parsed.reason);
         case 'push': {
           const environments = await push(configured.actor, input.projectId, parsed, via);
-          if (environments.length === 0) return done('ignored', 202, { environments }, `no service tracks ${parsed.branch} of this repository`);
+          if (environments.length === 0)
+            return done('ignored', 202, { environments }, `no service tracks ${parsed.branch} of this repository`);
           return done('accepted', 202, { environments });
         }
         case 'pr-open': {

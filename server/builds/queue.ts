@@ -54,9 +54,7 @@ export class BuildQueue {
 
   /** Waiting and running builds on a node (what a new build is placed by). */
   pressure(nodeId: string): number {
-    return (
-      this.load(nodeId) + this.waiting.filter((j) => j.nodeId === nodeId).length
-    );
+    return this.load(nodeId) + this.waiting.filter((j) => j.nodeId === nodeId).length;
   }
 
   /** Resolves when every started job has settled (tests and shutdown). */
@@ -67,11 +65,7 @@ export class BuildQueue {
   private pump(): void {
     for (const job of [...this.waiting]) {
       const busyKey = [...this.running.values()].some((r) => r.key === job.key);
-      if (
-        busyKey ||
-        this.load(job.nodeId) >= Math.max(1, this.options.perNode())
-      )
-        continue;
+      if (busyKey || this.load(job.nodeId) >= Math.max(1, this.options.perNode())) continue;
       this.waiting = this.waiting.filter((j) => j !== job);
       this.running.set(job.id, job);
       // Started synchronously (an async function runs until its first await), so callers see it running at once.

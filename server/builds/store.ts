@@ -1,11 +1,11 @@
 // Build records in the database. No access checks here: callers have done them.
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
-import type { Db } from "../../db/client";
-import { builds, deployments, type BuildStatus } from "../../db/schema";
-import type { Clock } from "../clock";
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { builds, deployments, type BuildStatus } from '../../db/schema';
+import type { Clock } from '../clock';
 
 export type Build = typeof builds.$inferSelect;
-export const BUILD_ACTIVE: BuildStatus[] = ["queued", "running"];
+export const BUILD_ACTIVE: BuildStatus[] = ['queued', 'running'];
 
 export function createBuildStore(db: Db, clock: Clock) {
   const now = () => new Date(clock.now());
@@ -14,17 +14,8 @@ export function createBuildStore(db: Db, clock: Clock) {
     insert(
       build: Omit<
         Build,
-        | "createdAt"
-        | "startedAt"
-        | "finishedAt"
-        | "log"
-        | "cached"
-        | "commit"
-        | "image"
-        | "runtime"
-        | "dockerfile"
-        | "error"
-      >
+        'createdAt' | 'startedAt' | 'finishedAt' | 'log' | 'cached' | 'commit' | 'image' | 'runtime' | 'dockerfile' | 'error'
+      >,
     ): Build {
       return db
         .insert(builds)
@@ -41,8 +32,8 @@ export function createBuildStore(db: Db, clock: Clock) {
       return (
         db
           .update(builds)
-          .set({ status: "running", nodeId, startedAt: now() })
-          .where(and(eq(builds.id, id), eq(builds.status, "queued")))
+          .set({ status: 'running', nodeId, startedAt: now() })
+          .where(and(eq(builds.id, id), eq(builds.status, 'queued')))
           .run().changes > 0
       );
     },
@@ -50,19 +41,8 @@ export function createBuildStore(db: Db, clock: Clock) {
     /** Ends a queued or running build; false when it had ended already. */
     finish(
       id: string,
-      status: "succeeded" | "failed" | "cancelled",
-      fields: Partial<
-        Pick<
-          Build,
-          | "image"
-          | "commit"
-          | "runtime"
-          | "cached"
-          | "dockerfile"
-          | "error"
-          | "log"
-        >
-      >
+      status: 'succeeded' | 'failed' | 'cancelled',
+      fields: Partial<Pick<Build, 'image' | 'commit' | 'runtime' | 'cached' | 'dockerfile' | 'error' | 'log'>>,
     ): boolean {
       return (
         db
@@ -82,17 +62,10 @@ export function createBuildStore(db: Db, clock: Clock) {
         .all();
     },
 
-    list(filter: {
-      environmentId: string;
-      serviceId?: string;
-      limit?: number;
-      before?: Date;
-    }): Build[] {
+    list(filter: { environmentId: string; serviceId?: string; limit?: number; before?: Date }): Build[] {
       const conditions = [eq(builds.environmentId, filter.environmentId)];
-      if (filter.serviceId)
-        conditions.push(eq(builds.serviceId, filter.serviceId));
-      if (filter.before)
-        conditions.push(sql`${builds.createdAt} < ${filter.before.getTime()}`);
+      if (filter.serviceId) conditions.push(eq(builds.serviceId, filter.serviceId));
+      if (filter.before) conditions.push(sql`${builds.createdAt} < ${filter.before.getTime()}`);
       return db
         .select()
         .from(builds)
@@ -103,20 +76,11 @@ export function createBuildStore(db: Db, clock: Clock) {
     },
 
     /** The newest build of a service that produced an image (for the generated Dockerfile). */
-    latestSucceeded(
-      environmentId: string,
-      serviceId: string
-    ): Build | undefined {
+    latestSucceeded(environmentId: string, serviceId: string): Build | undefined {
       return db
         .select()
         .from(builds)
-        .where(
-          and(
-            eq(builds.environmentId, environmentId),
-            eq(builds.serviceId, serviceId),
-            eq(builds.status, "succeeded")
-          )
-        )
+        .where(and(eq(builds.environmentId, environmentId), eq(builds.serviceId, serviceId), eq(builds.status, 'succeeded')))
         .orderBy(desc(builds.createdAt), desc(sql`rowid`))
         .limit(1)
         .get();
@@ -124,11 +88,7 @@ export function createBuildStore(db: Db, clock: Clock) {
 
     /** Builds left queued or running by a process that stopped. */
     active(): Build[] {
-      return db
-        .select()
-        .from(builds)
-        .where(inArray(builds.status, BUILD_ACTIVE))
-        .all();
+      return db.select().from(builds).where(inArray(builds.status, BUILD_ACTIVE)).all();
     },
 
     /** Failed deployments of the environment that never got past building. */
@@ -137,13 +97,7 @@ export function createBuildStore(db: Db, clock: Clock) {
         .selectDistinct({ id: deployments.id })
         .from(deployments)
         .innerJoin(builds, eq(builds.deploymentId, deployments.id))
-        .where(
-          and(
-            eq(deployments.environmentId, environmentId),
-            eq(deployments.status, "failed"),
-            eq(builds.status, "failed")
-          )
-        )
+        .where(and(eq(deployments.environmentId, environmentId), eq(deployments.status, 'failed'), eq(builds.status, 'failed')))
         .all()
         .map((r) => r.id);
     },

@@ -50,7 +50,9 @@ export const siteFiles = (text: string): Record<string, string> => ({
 /** A Node app without a Dockerfile (the runtime is detected) answering `text` on $PORT. */
 export const nodeFiles = (text: string): Record<string, string> => ({
   'package.json': JSON.stringify({ name: 'sample', version: '1.0.0', scripts: { start: 'node server.js' } }, null, 2),
-  'server.js': `require('node:http').createServer((req, res) => res.end(${JSON.stringify(text)})).listen(Number(process.env.PORT || 3000));\n`,
+  'server.js': `require('node:http').createServer((req, res) => res.end(${JSON.stringify(
+    text,
+  )})).listen(Number(process.env.PORT || 3000));\n`,
 });
 
 /** GitHub's push payload, as much of it as Containr reads. */
@@ -58,7 +60,14 @@ export function githubPush(repoUrl: string, branch: string, sha: string) {
   return { ref: `refs/heads/${branch}`, before: '0'.repeat(40), after: sha, repository: { full_name: 'acme/web', clone_url: repoUrl } };
 }
 
-export function githubPullRequest(repoUrl: string, action: string, number: number, head: { ref: string; sha: string }, base = 'main', merged = false) {
+export function githubPullRequest(
+  repoUrl: string,
+  action: string,
+  number: number,
+  head: { ref: string; sha: string },
+  base = 'main',
+  merged = false,
+) {
   return {
     action,
     number,

@@ -34,7 +34,12 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb) && a.length === b.length;
 }
 
-export function verifySignature(provider: WebhookProvider, secret: string, headers: Record<string, string | undefined>, body: Buffer): boolean {
+export function verifySignature(
+  provider: WebhookProvider,
+  secret: string,
+  headers: Record<string, string | undefined>,
+  body: Buffer,
+): boolean {
   if (provider === 'github') {
     const given = headers['x-hub-signature-256'];
     return typeof given === 'string' && safeEqual(given, githubSignature(secret, body));
@@ -102,7 +107,13 @@ export function createWebhooks(deps: { db: Db; clock: Clock; audit: Audit; proje
       const { project } = projects.access(actor, projectId, 'webhook:manage');
       if (!row(projectId)) throw notFound('webhook secret');
       db.delete(webhookSecrets).where(eq(webhookSecrets.projectId, projectId)).run();
-      audit.record({ actor, action: 'webhook.secret.delete', target: { type: 'project', id: projectId }, teamId: project.teamId, projectId });
+      audit.record({
+        actor,
+        action: 'webhook.secret.delete',
+        target: { type: 'project', id: projectId },
+        teamId: project.teamId,
+        projectId,
+      });
     },
 
     /** The secret and whom the project's webhooks act as; null when none is set (or the key changed). */
@@ -128,7 +139,8 @@ export function createWebhooks(deps: { db: Db; clock: Clock; audit: Audit; proje
       summary?: Record<string, unknown> | null;
     }): Delivery | null {
       const seenKey = input.seen && input.deliveryId ? `${input.provider}:${input.deliveryId}` : null;
-      if (seenKey && db.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(eq(webhookDeliveries.seenKey, seenKey)).get()) return null;
+      if (seenKey && db.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(eq(webhookDeliveries.seenKey, seenKey)).get())
+        return null;
       try {
         return db
           .insert(webhookDeliveries)
@@ -154,7 +166,10 @@ export function createWebhooks(deps: { db: Db; clock: Clock; audit: Audit; proje
     },
 
     /** What handling a delivery came to. */
-    finish(id: number, result: { outcome: DeliveryOutcome; httpStatus: number; reason?: string | null; summary?: Record<string, unknown> | null }): void {
+    finish(
+      id: number,
+      result: { outcome: DeliveryOutcome; httpStatus: number; reason?: string | null; summary?: Record<string, unknown> | null },
+    ): void {
       db.update(webhookDeliveries)
         .set({ outcome: result.outcome, httpStatus: result.httpStatus, reason: result.reason ?? null, summary: result.summary ?? null })
         .where(eq(webhookDeliveries.id, id))

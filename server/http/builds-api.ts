@@ -28,8 +28,14 @@ export function buildsApi(services: Services): Router {
       return { builds: buildAccess.list(actor, req.params.id, { ...query, ...(before ? { before: new Date(before) } : {}) }) };
     }),
   );
-  api.get('/builds/:id', h((req) => ({ build: buildAccess.get(actorOf(requireViewer(req)), req.params.id) })));
-  api.post('/builds/:id/cancel', h((req) => ({ build: buildAccess.cancel(actorOf(requireViewer(req)), req.params.id) })));
+  api.get(
+    '/builds/:id',
+    h((req) => ({ build: buildAccess.get(actorOf(requireViewer(req)), req.params.id) })),
+  );
+  api.post(
+    '/builds/:id/cancel',
+    h((req) => ({ build: buildAccess.cancel(actorOf(requireViewer(req)), req.params.id) })),
+  );
   api.get(
     '/environments/:id/services/:serviceId/dockerfile',
     h((req) => buildAccess.dockerfile(actorOf(requireViewer(req)), req.params.id, req.params.serviceId)),

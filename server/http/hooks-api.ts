@@ -46,8 +46,14 @@ export function webhooksApi(services: Services): Router {
       return webhooks.rotate(actorOf(requireViewer(req)), req.params.id);
     }),
   );
-  api.get('/projects/:id/webhook-secret', h((req) => ({ webhook: webhooks.info(actorOf(requireViewer(req)), req.params.id) })));
-  api.delete('/projects/:id/webhook-secret', h((req) => webhooks.remove(actorOf(requireViewer(req)), req.params.id)));
+  api.get(
+    '/projects/:id/webhook-secret',
+    h((req) => ({ webhook: webhooks.info(actorOf(requireViewer(req)), req.params.id) })),
+  );
+  api.delete(
+    '/projects/:id/webhook-secret',
+    h((req) => webhooks.remove(actorOf(requireViewer(req)), req.params.id)),
+  );
   api.get(
     '/projects/:id/webhook-deliveries',
     h((req) => ({ deliveries: webhooks.deliveries(actorOf(requireViewer(req)), req.params.id, parse(page, req.query)) })),
