@@ -1,8 +1,9 @@
 // Push to serving: the time from a signed GitHub push webhook to the new
 // version of a Node sample (no Dockerfile: the runtime is detected, built on
-// containr/node) answering through the router. Cold: a new project each run, a
-// package.json no build has seen; cached: the next push to the same service,
-// only server.js changed (the install layers come from the cache). Medians of
+// containr/node) answering through the router. Cold: a push changing
+// package.json (no layer after the base image is cached); cached: a push of the
+// same service changing only server.js (the layers before the source copy come
+// from the cache). Each project deploys v0 from the canvas first. Medians of
 // several runs. The server runs in this process with an agent; the engine is
 // DOCKER_HOST.
 // Run: DOCKER_HOST=unix:///…/docker.sock node --import tsx bench/build.ts
@@ -81,6 +82,12 @@ async function main() {
         } as NodeInit),
       );
       const secret = (await api('POST', `/api/projects/${projectId}/webhook-secret`)).body.secret as string;
+      // v0 deployed from the canvas: pushes deploy what the environment's latest commit has, with the pushed commit.
+      const first = await api('POST', `/api/environments/${environmentId}/commits`, { message: 'v0' });
+      const host = new URL((await api('GET', `/api/environments/${environmentId}/status`)).body.services[0].url).host;
+      await waitFor(async () => (await get(host)) === 'v0', 180_000, `v0 of ${run} to be served`);
+      const v0 = first.body.deployment.id as string;
+      await waitFor(async () => (await api('GET', `/api/deployments/${v0}`)).body.deployment.status === 'succeeded', 60_000, 'v0 to end');
       return { repo, projectId, environmentId, secret };
     }
 
@@ -100,23 +107,66 @@ async function main() {
       const status = (await api('GET', `/api/environments/${p.environmentId}/status`)).body;
       const host = new URL(status.services[0].url).host;
       await waitFor(async () => (await get(host)) === text, 180_000, `${text} to be served`);
+      const elapsed = performance.now() - t0;
+      // The old container is drained and removed after the switch: let that finish before the next push.
+      const deploymentId = res.body.environments[0].deploymentId as string;
+      await waitFor(
+        async () => (await api('GET', `/api/deployments/${deploymentId}`)).body.deployment.status === 'succeeded',
+        60_000,
+        'the deployment to end',
+      );
+      return elapsed;
+    }
+
+    /** The head pushed again (a new delivery): the build finds its image, nothing is replaced. */
+    async function pushAgain(p: Awaited<ReturnType<typeof setUp>>): Promise<number> {
+      const body = JSON.stringify(githubPush(p.repo.url, 'main', p.repo.head()));
+      const t0 = performance.now();
+      const res = await client(server.url)('POST', `/api/hooks/github?project=${p.projectId}`, body, {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-github-delivery': `bench-${process.pid}-${++delivery}`,
+        'x-hub-signature-256': githubSignature(p.secret, body),
+      });
+      const deploymentId = res.body.environments[0].deploymentId as string;
+      await waitFor(
+        async () => (await api('GET', `/api/deployments/${deploymentId}`)).body.deployment.status === 'succeeded',
+        60_000,
+        'the deployment',
+      );
       return performance.now() - t0;
     }
 
     const cold: number[] = [];
     const cached: number[] = [];
+    const same: number[] = [];
     for (let i = 0; i < COLD_RUNS; i++) {
       const p = await setUp(`cold-${process.pid}-${i}`);
-      // The first version through a push too: nothing of this service is built yet.
-      cold.push(await push(p, nodeFiles(`cold ${i}`), `cold ${i}`));
+      // A new package.json: no layer after the base image can come from the cache.
+      cold.push(
+        await push(
+          p,
+          {
+            ...nodeFiles(`cold ${i}`),
+            'package.json': JSON.stringify({ name: `bench-cold-${process.pid}-${i}`, scripts: { start: 'node server.js' } }),
+          },
+          `cold ${i}`,
+        ),
+      );
       if (i === 0) {
         for (let j = 0; j < CACHED_RUNS; j++)
           cached.push(await push(p, { 'server.js': nodeFiles(`cached ${j}`)['server.js'] }, `cached ${j}`));
+        for (let j = 0; j < CACHED_RUNS; j++) same.push(await pushAgain(p));
       }
     }
     console.log('push webhook → new version serving (Node sample, detected runtime, one node)');
-    console.log(`  cold   (new service, new package.json): median ${fmt(median(cold))}  runs ${cold.map(fmt).join(', ')}`);
-    console.log(`  cached (same service, server.js only):  median ${fmt(median(cached))}  runs ${cached.map(fmt).join(', ')}`);
+    console.log(`  cold   (package.json changed):          median ${fmt(median(cold))}  runs ${cold.map(fmt).join(', ')}`);
+    console.log(`  cached (server.js changed):             median ${fmt(median(cached))}  runs ${cached.map(fmt).join(', ')}`);
+    console.log(
+      `  same commit again (image reused):       median ${fmt(median(same))}  runs ${same
+        .map(fmt)
+        .join(', ')}  (push → deployment succeeded)`,
+    );
   } finally {
     await agent.close();
     await server.close();
