@@ -110,6 +110,11 @@ async function output(image: string, cmd?: string[]): Promise<string> {
 
 /** Starts the image with PORT set and a published port; resolves with the first answer to GET /. */
 async function serve(image: string, port: number): Promise<string> {
+  // A network of the test's own, as deployed services get (an engine may run without the default bridge).
+  const network = run.name('net');
+  if (!(await docker.listNetworks({ filters: { name: [network] } })).some((n) => n.Name === network)) {
+    await docker.createNetwork({ Name: network, Driver: 'bridge', Labels: run.labels });
+  }
   const container = await docker.createContainer({
     Image: image,
     Env: [`PORT=${port}`],
@@ -117,6 +122,7 @@ async function serve(image: string, port: number): Promise<string> {
     Labels: run.labels,
     ExposedPorts: { [`${port}/tcp`]: {} },
     HostConfig: {
+      NetworkMode: network,
       PortBindings: {
         [`${port}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }],
       },
@@ -361,6 +367,30 @@ describe('failures', () => {
     expect(cancelled).toMatchObject({ ok: false, error: 'build cancelled' });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(builds.active).toBe(0);
+  });
+});
+
+describe('the node limit', () => {
+  it('queues builds over the limit, and a cancel takes a waiting build out of the queue', async () => {
+    const repo = gitRepo('queued', { Dockerfile: 'FROM containr/busybox\nRUN echo "holding the slot" && sleep 60\n' });
+    const one = new Builds(docker, { workDir: join(root, 'work-one'), concurrency: 1 });
+    const single = runnerWith(one);
+    const first = buildTask(repo.dir, {}, 'queued-a');
+    const second = buildTask(repo.dir, {}, 'queued-b');
+    const running = single.run(first);
+    await progressMatching(first.id, /^holding the slot$/);
+    const waiting = single.run(second);
+    await progressMatching(second.id, /^waiting for a build slot \(1 builds run at once on this node\)$/);
+    expect(one.active).toBe(2);
+
+    const buildIdOf = (task: Task) => (task.spec.kind === 'build' ? task.spec.buildId : '');
+    await single.run({ id: `cancel-${second.id}`, spec: { kind: 'cancel-build', buildId: buildIdOf(second) } });
+    expect(await waiting).toMatchObject({ ok: false, error: 'build cancelled' });
+    // It never started: no fetch.
+    expect((progress.get(second.id) ?? []).some((l) => l.startsWith('fetching'))).toBe(false);
+    await single.run({ id: `cancel-${first.id}`, spec: { kind: 'cancel-build', buildId: buildIdOf(first) } });
+    expect(await running).toMatchObject({ ok: false, error: 'build cancelled' });
+    expect(one.active).toBe(0);
   });
 });
 
