@@ -164,7 +164,7 @@ afterAll(async () => {
   stop.abort();
   await removeTestObjects(docker, run.id);
   const images = await docker.listImages({
-    filters: { label: ['containr.build-config'] },
+    filters: { label: ['containr.build'] },
   });
   for (const image of images) {
     const ours = (image.RepoTags ?? []).filter((t) => t.startsWith(`${REPOSITORY}/`));
