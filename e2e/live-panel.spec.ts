@@ -242,7 +242,7 @@ test('screenshots of the service panel tabs', async ({ page, account: _signedUp 
   const { projectId } = await deployTicker(page);
   cleanup = { page, projectId };
   await tab(page, 'Logs').click();
-  await expect.poll(() => newestTick(page), { timeout: 30_000 }).toBeGreaterThan(150);
+  await expect.poll(() => newestTick(page), { timeout: 60_000 }).toBeGreaterThan(80);
   // Paused a little way up: the new lines are counted below.
   await page.getByTestId('log-view').evaluate((el) => (el.scrollTop = el.scrollHeight - el.clientHeight - 200));
   await expect(page.getByTestId('logs-unseen')).toBeVisible();
