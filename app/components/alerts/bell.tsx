@@ -106,7 +106,21 @@ export function AlertsBell({ teams }: { teams: Array<{ id: string; role: Role }>
   const label = firing > 0 ? `${firing} firing alert${firing === 1 ? '' : 's'}` : unread > 0 ? `${unread} new alert${unread === 1 ? '' : 's'}` : 'Alerts';
 
   return (
-    <details className="menu al-bell" ref={menu} onToggle={onToggle} data-testid="alerts-bell" data-firing={firing} data-unread={unread}>
+    <details
+      className="menu al-bell"
+      ref={menu}
+      onToggle={onToggle}
+      onKeyDown={(event) => {
+        // Escape closes the dropdown only (handled: the side panel under it stays open).
+        if (event.key !== 'Escape' || !menu.current?.open) return;
+        event.preventDefault();
+        menu.current.open = false;
+        menu.current.querySelector('summary')?.focus();
+      }}
+      data-testid="alerts-bell"
+      data-firing={firing}
+      data-unread={unread}
+    >
       <summary className={`al-bell-button${firing > 0 ? ' is-firing' : ''}`} aria-label={label} title={label}>
         <BellIcon size={17} />
         {shown > 0 ? (

@@ -217,7 +217,7 @@ export function RuleForm({
       </div>
 
       {draft.type === 'metric' ? (
-        <fieldset className="al-condition" aria-label="Threshold">
+        <fieldset className="al-condition" aria-label="Metric threshold">
           <div className="al-sentence">
             <select aria-label="Metric" className="input al-metric" value={draft.metric} onChange={(e) => set('metric', e.target.value)} {...invalid('metric')}>
               {METRICS.map((m) => (
@@ -265,7 +265,7 @@ export function RuleForm({
           {fieldError('windowS')}
         </fieldset>
       ) : draft.type === 'crash_loop' ? (
-        <fieldset className="al-condition" aria-label="Crash loop">
+        <fieldset className="al-condition" aria-label="Crash loop settings">
           <div className="al-sentence">
             <input aria-label="Crashes" className="input al-num" inputMode="numeric" value={draft.restarts} onChange={(e) => set('restarts', e.target.value)} {...invalid('restarts')} />
             <span className="al-word">crashes within</span>
@@ -277,7 +277,7 @@ export function RuleForm({
           {fieldError('windowS')}
         </fieldset>
       ) : draft.type === 'health_failing' ? (
-        <fieldset className="al-condition" aria-label="Health check">
+        <fieldset className="al-condition" aria-label="Health check settings">
           <div className="al-sentence">
             <span className="al-word">Unhealthy for</span>
             <Unit unit="s">
