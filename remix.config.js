@@ -1,5 +1,7 @@
 // Remix's own options. vite.config.ts passes them to the Remix Vite plugin,
 // so this file stays the one place to read how the app is laid out.
+import process from 'node:process';
+
 /** @type {import('@remix-run/dev').VitePluginConfig} */
 export default {
   appDirectory: 'app',
