@@ -173,14 +173,14 @@ describe('buildDesired with image overrides', () => {
     };
   };
 
-  it('replaces the image of the named service, and makes a git service deployable', () => {
+  it('replaces the image of the named service, and runs a git service without waiting for its build', () => {
     const plain = input(null).desired;
     const overridden = input({ web: 'myapp:pr-42', api: 'api:pr-42' }).desired;
     const byName = (d: typeof plain, name: string) => d.services.find((s) => s.name === name)!;
     expect(byName(plain, 'web').template.image).toBe('containr/busybox');
-    expect(byName(plain, 'api').error).toMatch(/git sources/);
+    expect(byName(plain, 'api')).toMatchObject({ error: null, hold: 'waiting for its image to be built' });
     expect(byName(overridden, 'web').template.image).toBe('myapp:pr-42');
     expect(byName(overridden, 'web').specHash).not.toBe(byName(plain, 'web').specHash);
-    expect(byName(overridden, 'api')).toMatchObject({ error: null, template: expect.objectContaining({ image: 'api:pr-42' }) });
+    expect(byName(overridden, 'api')).toMatchObject({ error: null, hold: null, template: expect.objectContaining({ image: 'api:pr-42' }) });
   });
 });

@@ -64,6 +64,8 @@ const TARGET_POINTS = 360;
 const MAX_POINTS = 2_000;
 /** Raw samples answer ranges up to this long (within raw retention); rollups answer the rest. */
 const RAW_RANGE_MS = 6 * 60 * 60 * 1000;
+/** A container silent this long is forgotten (the next minute job). */
+const STALE_MS = 60_000;
 
 export function createMetrics(deps: { db: Db; clock: Clock; logger: Logger; sources: Sources; options?: Partial<MetricsOptions> }) {
   const { clock, logger, sources } = deps;
@@ -104,11 +106,8 @@ export function createMetrics(deps: { db: Db; clock: Clock; logger: Logger; sour
     if (!containers) return [];
     const now = clock.now();
     const byService = new Map<string, ServiceMetrics>();
-    for (const [id, c] of containers) {
-      if (now - c.ts > o.freshMs) {
-        if (now - c.ts > 60_000) containers.delete(id);
-        continue;
-      }
+    for (const c of containers.values()) {
+      if (now - c.ts > o.freshMs) continue;
       let s = byService.get(c.serviceId);
       if (!s) {
         s = {
@@ -135,8 +134,18 @@ export function createMetrics(deps: { db: Db; clock: Clock; logger: Logger; sour
       s.blockReadBytesPerS += c.blockReadBytesPerS ?? 0;
       s.blockWriteBytesPerS += c.blockWriteBytesPerS ?? 0;
     }
-    if (containers.size === 0) current.delete(environmentId);
     return [...byService.values()].sort((a, b) => a.serviceId.localeCompare(b.serviceId));
+  }
+
+  /**
+   * Forgets containers silent for a minute. Only the minute job does this: reading
+   * the services must not, or a backlog of old samples would lose its rates.
+   */
+  function forgetStale(now: number): void {
+    for (const [environmentId, containers] of current) {
+      for (const [id, c] of containers) if (now - c.ts > STALE_MS) containers.delete(id);
+      if (containers.size === 0) current.delete(environmentId);
+    }
   }
 
   function pickStep(rangeMs: number, requestedMs: number | undefined): number {
@@ -254,6 +263,7 @@ export function createMetrics(deps: { db: Db; clock: Clock; logger: Logger; sour
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
       rolledUntil = Math.max(rolledUntil, complete);
+      forgetStale(now);
       const pruned = store.prune(now - o.rawRetentionMs, now - o.rollupRetentionMs);
       return { rolled, pruned };
     },
