@@ -61,7 +61,7 @@ async function createCpuRule(page: Page, name: string) {
   await tab.getByTestId('new-rule').click();
   const form = tab.getByTestId('rule-form');
   await form.getByLabel('Name').fill(name);
-  await form.getByLabel('Metric').selectOption('cpuPercent');
+  await form.getByLabel('Metric', { exact: true }).selectOption('cpuPercent');
   await form.getByLabel('Operator').selectOption('>');
   await form.getByLabel('Threshold', { exact: true }).fill('50');
   await form.getByLabel('For seconds').fill('0');
@@ -113,7 +113,7 @@ test('a CPU rule from the panel fires on a busy service: red node, bell, acknowl
     await form.getByTestId('rule-save').click();
     await expect(form.getByTestId('rule-error-threshold')).toHaveText('enter a number');
     // A memory percentage above 100: the server's 422 issue, shown on the threshold.
-    await form.getByLabel('Metric').selectOption('memoryPercent');
+    await form.getByLabel('Metric', { exact: true }).selectOption('memoryPercent');
     await form.getByLabel('Threshold', { exact: true }).fill('150');
     await form.getByTestId('rule-save').click();
     await expect(form.getByTestId('rule-error-threshold')).toHaveText('a memory percentage is between 0 and 100');

@@ -151,7 +151,9 @@ test('the Logs tab tails, searches, filters, pauses, jumps back and downloads', 
 
   await test.step('download: the lines of the query as a .log file', async () => {
     await page.getByLabel('Search logs').fill('tick');
-    await expect(rows(page).filter({ hasText: 'marker' })).toHaveCount(0);
+    // The search is applied (the download takes the applied one): only "tick" lines are left.
+    await expect(page.locator('.lg-search-spin')).toBeHidden();
+    await expect(rows(page).filter({ hasText: /warn \d+$|marker/ })).toHaveCount(0);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('logs-download').click()]);
     expect(download.suggestedFilename()).toMatch(/^ticker-logs-\d{4}-\d{2}-\d{2}T\d{4}\.log$/);
     const text = readFileSync(await download.path(), 'utf8');
@@ -211,7 +213,8 @@ test('the Metrics tab draws 15 minutes and 24 hours, and moves as samples arrive
 
   await test.step('a tooltip with the value and time under the pointer', async () => {
     await page.getByRole('radiogroup', { name: 'Time range' }).getByRole('radio', { name: '15 m' }).click();
-    await expect.poll(async () => (await chartState(page, 'cpu')).points).toBeGreaterThan(3);
+    // Buckets are 5 s wide and the service has run for seconds only: wait for the fourth.
+    await expect.poll(async () => (await chartState(page, 'cpu')).points, { timeout: 30_000 }).toBeGreaterThan(3);
     const box = await page.getByRole('img', { name: 'CPU over time' }).boundingBox();
     if (!box) throw new Error('no chart');
     await page.mouse.move(box.x + box.width - 20, box.y + box.height / 2);

@@ -45,6 +45,7 @@ export interface TimeChartProps {
 
 const HEIGHT = 136;
 const MARGIN = { top: 10, right: 14, bottom: 22, left: 58 };
+const SNAP_PX = 24;
 
 export function TimeChart(props: TimeChartProps) {
   const { title, caption, series, points, stepMs, from, to, yMax, format, limit, showBand, hoverT, onHover } = props;
@@ -60,7 +61,9 @@ export function TimeChart(props: TimeChartProps) {
 
   // Three round ticks: the axis top is already a round number (niceMax, niceBytesMax).
   const ticks = [0, yMax / 2, yMax];
-  const hovered = hoverT === null ? null : nearest(shaped, hoverT, stepMs);
+  // The pointer snaps to the nearest bucket within a step or SNAP_PX, whichever is wider (a young service's line is short).
+  const snapMs = innerW > 0 ? Math.max(stepMs, (SNAP_PX * (to - from)) / innerW) : stepMs;
+  const hovered = hoverT === null ? null : nearest(shaped, hoverT, snapMs);
   const latest = points.length ? points[points.length - 1] : null;
   const shown = hovered ?? latest;
   const defined = (c: ChartPoint) => c.point !== null;
@@ -221,13 +224,13 @@ export function TimeChart(props: TimeChartProps) {
 }
 
 /** The data point whose bucket is nearest `t`, if it is within a step of it. */
-function nearest(shaped: readonly ChartPoint[], t: number, stepMs: number): MetricPoint | null {
+function nearest(shaped: readonly ChartPoint[], t: number, withinMs: number): MetricPoint | null {
   let best: ChartPoint | null = null;
   for (const c of shaped) {
     if (!c.point) continue;
     if (!best || Math.abs(c.t - t) < Math.abs(best.t - t)) best = c;
   }
-  return best && Math.abs(best.t - t) <= stepMs ? best.point : null;
+  return best && Math.abs(best.t - t) <= withinMs ? best.point : null;
 }
 
 /** A ref and the width of what it is attached to, kept up to date. */
