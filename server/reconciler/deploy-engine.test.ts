@@ -236,12 +236,14 @@ describe('deploying on the engine', () => {
   }, 120_000);
 
   it('removes the containers of a deleted project from a node that was away during the teardown', async () => {
+    // Only the new node may take the service: the earlier tests' nodes go away first.
+    for (const agent of agents.splice(0)) await agent.close();
+    await waitFor(() => server.containr.agents.nodes().every((n) => !n.connected), 15_000, 'the earlier agents to disconnect');
     const away = addAgent('engine-c1');
     await waitFor(() => away.agent.ready, 15_000, 'the agent');
     const { projectId, environmentId } = await newEnvironment();
     await edit(environmentId, (doc) => {
       initDoc(doc, { environmentName: 'production' });
-      // Placed on the node with the fewest containers: the new, empty one.
       addService(doc, db());
     });
     const commit = await api('POST', `/api/environments/${environmentId}/commits`, {});
