@@ -16,7 +16,7 @@ import { Builds, type BuildOptions } from './build';
 import { openConnection, type Backoff, type Connection } from './connection';
 import { engineInfo, type EngineInfo } from './docker';
 import { silentLogger, type AgentLogger } from './log';
-import { listManaged, watchManaged } from './observe';
+import { ManagedInventory, watchManaged } from './observe';
 import { readState, writeState } from './state';
 import { startStreams, type Streams, type StreamsOptions } from './streams';
 import { TaskRunner } from './tasks';
@@ -73,6 +73,7 @@ export function startAgent(options: AgentOptions): Agent {
   let closed = false;
   let runner: TaskRunner | null = null;
   let watcher: { close(): void } | null = null;
+  let inventory: ManagedInventory | null = null;
   let streams: Streams | null = null;
   let engine: EngineInfo | null = null;
   let helloAttempt = 0;
@@ -128,10 +129,13 @@ export function startAgent(options: AgentOptions): Agent {
       runner = new TaskRunner({ docker, nodeId: id, signal: stop.signal, builds }, sendProgress, logger);
       const s = options.streams === false ? null : openStreams(id, options.streams);
       streams = s;
+      const observed = new ManagedInventory(docker, id);
+      inventory = observed;
       watcher = watchManaged(
         docker,
         id,
         (event) => {
+          observed.forget(event?.Actor.ID); // without an event, some may have been missed
           scheduleInventory();
           s?.onEngineEvent(event);
         },
@@ -175,6 +179,7 @@ export function startAgent(options: AgentOptions): Agent {
     void runner.run(task.data).then((result) => {
       // If this does not reach the server, the server re-sends the task and gets the remembered result.
       connection.send('task:result', result);
+      inventory?.forget();
       scheduleInventory();
     });
   }
@@ -209,11 +214,11 @@ export function startAgent(options: AgentOptions): Agent {
 
   async function sendInventory() {
     if (inventoryRunning) return void (inventoryAgain = true);
-    if (!greeted || !nodeId) return;
+    if (!greeted || !inventory) return;
     inventoryRunning = true;
     try {
-      const inventory: Inventory = { containers: await listManaged(docker, nodeId) };
-      if (greeted) connection.send('inventory', inventory);
+      const message: Inventory = { containers: await inventory.list() };
+      if (greeted) connection.send('inventory', message);
     } catch (error) {
       logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'cannot list containers');
     } finally {

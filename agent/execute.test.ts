@@ -1,10 +1,10 @@
 // The executors and the observer against the real engine (no server): what the
 // agent creates, that it repeats nothing, and that it never touches what is not ours.
 import Docker from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LABELS, type RunSpec, type Task, type TaskResult } from '../sync/events';
 import { silentLogger } from './log';
-import { listManaged, toObserved, watchManaged } from './observe';
+import { listManaged, ManagedInventory, toObserved, watchManaged } from './observe';
 import { specHash, toHealthConfig } from './run';
 import { TaskRunner } from './tasks';
 import { BUSYBOX, removeTestObjects, requireEngine, testRun } from './testing';
@@ -197,6 +197,36 @@ describe('what is not ours', () => {
     const names = (await listManaged(docker, NODE)).map((c) => c.name);
     expect(names).not.toContain(run.name('other-node'));
     expect((await listManaged(docker, 'some-other-node')).map((c) => c.id)).toContain(other.id);
+  });
+});
+
+describe('inventory', () => {
+  it('inspects a container again only when its state changes or it is forgotten', async () => {
+    const container = await docker.createContainer({
+      name: run.name('inventory'),
+      Image: BUSYBOX,
+      Cmd: ['sleep', '300'],
+      Labels: { ...run.labels, [LABELS.managed]: 'true', [LABELS.node]: NODE },
+    });
+    await container.start();
+    const inspect = vi.spyOn(Object.getPrototypeOf(docker.getContainer(container.id)) as Docker.Container, 'inspect');
+    const inventory = new ManagedInventory(docker, NODE);
+    const find = async () => (await inventory.list()).find((c) => c.id === container.id);
+
+    expect(await find()).toMatchObject({ state: 'running' });
+    const first = inspect.mock.calls.length;
+    expect(first).toBeGreaterThan(0);
+    expect(await find()).toMatchObject({ state: 'running' });
+    expect(inspect.mock.calls.length).toBe(first); // nothing changed: nothing inspected
+
+    await container.stop({ t: 0 });
+    expect(await find()).toMatchObject({ state: 'exited' });
+    expect(inspect.mock.calls.length).toBe(first + 1);
+
+    inventory.forget(container.id);
+    await find();
+    expect(inspect.mock.calls.length).toBe(first + 2);
+    inspect.mockRestore();
   });
 });
 

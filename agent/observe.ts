@@ -12,28 +12,74 @@ export function managedLabelFilter(nodeId: string): string[] {
 }
 
 export async function listManaged(docker: Docker, nodeId: string): Promise<ObservedContainer[]> {
-  const summaries = await docker.listContainers({ all: true, filters: { label: managedLabelFilter(nodeId) } });
-  const observed: ObservedContainer[] = [];
-  // A few inspects at a time: the list lacks health, exit code and start time.
-  for (let i = 0; i < summaries.length; i += 8) {
-    const batch = summaries.slice(i, i + 8).filter((s) => isManaged(s.Labels));
-    const infos = await Promise.all(
-      batch.map((s) =>
-        docker
-          .getContainer(s.Id)
-          .inspect()
-          .catch((error: unknown) => {
-            if (isNotFound(error)) return null; // removed between list and inspect
-            throw error;
-          })
-      )
-    );
-    for (const info of infos) {
-      const container = info && toObserved(info);
-      if (container) observed.push(container);
-    }
+  return new ManagedInventory(docker, nodeId).list();
+}
+
+/**
+ * The managed containers, listed each time but inspected only when new or
+ * changed: an engine event about a container, a different state or health in
+ * the list, or `forget()` (events may have been missed) inspects it again.
+ * The list lacks health, exit code and start time, and a hundred inspects every
+ * few seconds were most of an idle agent's CPU.
+ */
+export class ManagedInventory {
+  private readonly known = new Map<string, { stamp: string; observed: ObservedContainer | null }>();
+  /** Bumped by every forget, so an inspect that raced one is not kept. */
+  private epoch = 0;
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly nodeId: string
+  ) {}
+
+  /** Inspect this container again next time, or every container when no id is given. */
+  forget(containerId?: string): void {
+    this.epoch++;
+    if (containerId === undefined) this.known.clear();
+    else this.known.delete(containerId);
   }
-  return observed.sort((a, b) => a.name.localeCompare(b.name));
+
+  async list(): Promise<ObservedContainer[]> {
+    const epoch = this.epoch;
+    const summaries = (await this.docker.listContainers({ all: true, filters: { label: managedLabelFilter(this.nodeId) } })).filter((s) =>
+      isManaged(s.Labels)
+    );
+    const current = new Map<string, ObservedContainer | null>();
+    const stale: Docker.ContainerInfo[] = [];
+    for (const s of summaries) {
+      const entry = this.known.get(s.Id);
+      if (entry?.stamp === stampOf(s)) current.set(s.Id, entry.observed);
+      else stale.push(s);
+    }
+    // A few inspects at a time.
+    for (let i = 0; i < stale.length; i += 8) {
+      const batch = stale.slice(i, i + 8);
+      const infos = await Promise.all(
+        batch.map((s) =>
+          this.docker
+            .getContainer(s.Id)
+            .inspect()
+            .catch((error: unknown) => {
+              if (isNotFound(error)) return null; // removed between list and inspect
+              throw error;
+            })
+        )
+      );
+      batch.forEach((s, j) => current.set(s.Id, infos[j] && toObserved(infos[j])));
+    }
+    // Something changed meanwhile: use what was read this once, and keep none of it.
+    if (epoch === this.epoch) {
+      this.known.clear();
+      for (const s of summaries) this.known.set(s.Id, { stamp: stampOf(s), observed: current.get(s.Id) ?? null });
+    }
+    const observed = [...current.values()].filter((c): c is ObservedContainer => c !== null);
+    return observed.sort((a, b) => a.name.localeCompare(b.name));
+  }
+}
+
+/** What the list says of a container that an inspect would show differently: its state and health. */
+function stampOf(summary: Docker.ContainerInfo): string {
+  return `${summary.State}|${/\((healthy|unhealthy|health: starting)\)/.exec(summary.Status)?.[1] ?? ''}`;
 }
 
 const NEVER = '0001-01-01T00:00:00Z';
