@@ -33,6 +33,10 @@ export function LogView({ buffer, version, terms, follow, onFollowChange, header
   const seenDropped = useRef(buffer.droppedTotal);
   const followRef = useRef(follow);
   followRef.current = follow;
+  // Where the list was last scrolled to, by the reader or by us. A scroll event is the
+  // reader's only when it moved from there: events of our own scrolling arrive a frame
+  // late and must not turn following back on after a click on Pause.
+  const lastTop = useRef(0);
 
   useEffect(() => {
     const el = ref.current;
@@ -50,6 +54,7 @@ export function LogView({ buffer, version, terms, follow, onFollowChange, header
     seenDropped.current = buffer.droppedTotal;
     if (follow) el.scrollTop = el.scrollHeight;
     else if (dropped > 0) el.scrollTop = Math.max(0, el.scrollTop - dropped * ROW_HEIGHT);
+    lastTop.current = el.scrollTop;
     setViewport((v) => (v.top === el.scrollTop ? v : { ...v, top: el.scrollTop }));
   }, [version, follow, buffer]);
 
@@ -73,8 +78,12 @@ export function LogView({ buffer, version, terms, follow, onFollowChange, header
       onScroll={(e) => {
         const el = e.currentTarget;
         setViewport((v) => (v.top === el.scrollTop ? v : { ...v, top: el.scrollTop }));
+        const moved = el.scrollTop - lastTop.current;
+        lastTop.current = el.scrollTop;
         const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < ROW_HEIGHT;
-        if (atBottom !== followRef.current) onFollowChange(atBottom);
+        // Up while following pauses; down to the bottom while paused follows again.
+        if (followRef.current && moved < 0 && !atBottom) onFollowChange(false);
+        else if (!followRef.current && moved > 0 && atBottom) onFollowChange(true);
       }}
     >
       <div ref={headerRef}>{header}</div>
