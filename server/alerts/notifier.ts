@@ -1,7 +1,9 @@
 // Notifications: one delivery row per alert event and channel, sent by a
-// queue of its own (never awaited by evaluation), retried with exponential
-// backoff, every attempt's outcome kept on the row (the delivery log).
-// Pending deliveries survive a restart: `resume` picks them up again.
+// queue of its own (never awaited by evaluation) with a lane per channel, so
+// a slow or dead target delays only its own channel (delivery-queue.ts),
+// retried with exponential backoff, every attempt's outcome kept on the row
+// (the delivery log). Pending deliveries survive a restart: `resume` picks
+// them up again.
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { alertDeliveries, environments, projects, teamMembers, users } from '../../db/schema';
@@ -12,6 +14,7 @@ import type { Logger } from '../logger';
 import type { Mail } from '../mail/mailer';
 import { decrypt, encrypt } from '../secrets/crypto';
 import { hiddenProjectIds } from '../teams/project-access';
+import { createDeliveryQueue, DELIVERY_LIMITS, type DeliveryLimits } from './delivery-queue';
 import { backoffMs } from './evaluate';
 import { alertMail } from './mail';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, ackToken, signBody } from './signing';
@@ -34,46 +37,32 @@ export type NotifierDeps = {
   baseUrl: () => string;
   ownAddress: () => OwnAddress;
   serviceName: (environmentId: string, serviceId: string) => string | null;
+  /** Attempts in flight (per channel, in all, for failing channels); DELIVERY_LIMITS unless a test says otherwise. */
+  limits?: DeliveryLimits;
 };
 
-/** At most this many deliveries in flight at once; the rest wait their turn. */
-const CONCURRENCY = 8;
 const MAX_ERROR = 500;
 
 export function createNotifier(deps: NotifierDeps) {
   const { db, clock, logger, store, options } = deps;
   const timers = new Map<string, NodeJS.Timeout>();
-  const ready: string[] = [];
-  const inFlight = new Map<string, Promise<void>>();
+  const queue = createDeliveryQueue(deps.limits ?? DELIVERY_LIMITS, attempt, (error, id) =>
+    logger.error({ err: error, deliveryId: id }, 'alert delivery failed unexpectedly'),
+  );
   let closed = false;
 
   const aad = (channelId: string) => `alert-channel:${channelId}`;
 
-  function schedule(id: string, at: number) {
+  function schedule(id: string, channelId: string, at: number) {
     if (closed) return;
     const existing = timers.get(id);
     if (existing) clearTimeout(existing);
     const timer = setTimeout(() => {
       timers.delete(id);
-      ready.push(id);
-      pump();
+      queue.push(channelId, id);
     }, Math.max(0, at - clock.now()));
     timer.unref();
     timers.set(id, timer);
-  }
-
-  function pump() {
-    while (!closed && inFlight.size < CONCURRENCY && ready.length > 0) {
-      const id = ready.shift() as string;
-      if (inFlight.has(id)) continue;
-      const run = attempt(id)
-        .catch((error: unknown) => logger.error({ err: error, deliveryId: id }, 'alert delivery failed unexpectedly'))
-        .finally(() => {
-          inFlight.delete(id);
-          pump();
-        });
-      inFlight.set(id, run);
-    }
   }
 
   function describe(alert: AlertRow) {
@@ -167,11 +156,12 @@ export function createNotifier(deps: NotifierDeps) {
       updatedAt: now,
     };
     db.insert(alertDeliveries).values(row).run();
-    schedule(id, now.getTime());
+    schedule(id, channel.id, now.getTime());
     return row;
   }
 
-  function finish(row: DeliveryRow, outcome: { ok: boolean; statusCode: number | null; error: string | null; durationMs: number }) {
+  /** Records an attempt's outcome on the row (and schedules the next one); returns whether it succeeded. */
+  function finish(row: DeliveryRow, outcome: { ok: boolean; statusCode: number | null; error: string | null; durationMs: number }): boolean {
     const attempts = row.attempts + 1;
     const now = clock.now();
     const retry = !outcome.ok && attempts < options.webhookAttempts;
@@ -188,12 +178,13 @@ export function createNotifier(deps: NotifierDeps) {
       })
       .where(eq(alertDeliveries.id, row.id))
       .run();
-    if (nextAttemptAt !== null) schedule(row.id, nextAttemptAt);
+    if (nextAttemptAt !== null) schedule(row.id, row.channelId, nextAttemptAt);
+    return outcome.ok;
   }
 
-  async function attempt(id: string): Promise<void> {
+  async function attempt(id: string): Promise<boolean | null> {
     const row = db.select().from(alertDeliveries).where(eq(alertDeliveries.id, id)).get();
-    if (!row || row.status !== 'pending') return;
+    if (!row || row.status !== 'pending') return null;
     const channel = store.channel(row.channelId);
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
@@ -282,8 +273,12 @@ export function createNotifier(deps: NotifierDeps) {
 
     /** Picks up deliveries left pending by an earlier run. */
     resume(): void {
-      const pending = db.select({ id: alertDeliveries.id, at: alertDeliveries.nextAttemptAt }).from(alertDeliveries).where(eq(alertDeliveries.status, 'pending')).all();
-      for (const p of pending) schedule(p.id, p.at?.getTime() ?? clock.now());
+      const pending = db
+        .select({ id: alertDeliveries.id, channelId: alertDeliveries.channelId, at: alertDeliveries.nextAttemptAt })
+        .from(alertDeliveries)
+        .where(eq(alertDeliveries.status, 'pending'))
+        .all();
+      for (const p of pending) schedule(p.id, p.channelId, p.at?.getTime() ?? clock.now());
     },
 
     /** Stops scheduling; attempts in flight finish (each is bounded by the timeout). */
@@ -291,8 +286,7 @@ export function createNotifier(deps: NotifierDeps) {
       closed = true;
       for (const timer of timers.values()) clearTimeout(timer);
       timers.clear();
-      ready.length = 0;
-      await Promise.all(inFlight.values());
+      await queue.close();
     },
   };
 }
