@@ -77,12 +77,18 @@ export function isActive(status: DeploymentStatus): boolean {
   return status === 'queued' || status === 'running';
 }
 
-/** JSON in, JSON out; a non-2xx answer becomes an ApiError with the server's code, message and issues. */
-export async function api<T>(path: string, init: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+/**
+ * JSON in, JSON out; a non-2xx answer becomes an ApiError with the server's code, message and
+ * issues. `token` (a share link's, on the share page) is sent as a Bearer token.
+ */
+export async function api<T>(path: string, init: { method?: string; body?: unknown; signal?: AbortSignal; token?: string } = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  if (init.token) headers.authorization = `Bearer ${init.token}`;
   const response = await fetch(`/api${path}`, {
     method: init.method ?? 'GET',
     credentials: 'same-origin',
-    headers: init.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+    headers,
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
     signal: init.signal,
   });
@@ -112,6 +118,8 @@ export const deployApi = {
   deployment: (deploymentId: string, signal?: AbortSignal) => api<{ deployment: Deployment }>(`/deployments/${deploymentId}`, { signal }),
   cancel: (deploymentId: string) => api<{ deployment: Deployment }>(`/deployments/${deploymentId}/cancel`, { method: 'POST' }),
   status: (environmentId: string) => api<EnvironmentStatus>(`/environments/${environmentId}/status`),
+  /** Cancels a queued or running build, and with it its deployment. */
+  cancelBuild: (buildId: string) => api<{ build: { id: string; status: string } }>(`/builds/${buildId}/cancel`, { method: 'POST' }),
 };
 
 /** A message for a failed call, for toasts and inline errors. */

@@ -18,6 +18,7 @@ import {
   type ReadResult,
 } from '../../../sync';
 import panelStyles from '~/styles/panels.css?url';
+import { useDeploy } from '../deploy/context';
 import { CloseButton, useEscapeToClose } from './chrome';
 import { Section, TextField } from './fields';
 import { nameRuleMessage, placeIssues } from './issues';
@@ -28,6 +29,7 @@ import { PortsSection } from './ports-section';
 import { CommandSection, DeploySection, HealthcheckSection } from './runtime-sections';
 import { SecretsSection } from './secrets-section';
 import { SourceSection } from './source-section';
+import { useShareToken } from './telemetry-api';
 import { specAt, useDocSnapshot, validationAt, type DocSnapshot } from './use-doc-snapshot';
 import { VariablesSection } from './variables-section';
 import { MountsSection, VolumeFields } from './volumes-section';
@@ -63,7 +65,11 @@ export function ServicePanel({ doc, serviceId, readOnly, onClose, undoOrigin }: 
   const snapshot = useDocSnapshot(doc);
   const view = useMemo(() => readView(snapshot, serviceId), [snapshot, serviceId]);
   useEscapeToClose(onClose);
-  const [chosenTab, setTab] = usePanelTab(serviceId);
+  // On a share page, the guest's token reads this environment's logs and metrics.
+  const controller = useDeploy();
+  const shared = Boolean(controller?.shareToken);
+  useShareToken(controller?.environmentId ?? '', controller?.shareToken);
+  const [chosenTab, setTab] = usePanelTab(serviceId, shared);
   // Volumes and unreadable nodes run nothing: Settings is all they have.
   const runs = view.read?.ok === true && isRunnable(view.read.value);
   const tab = runs ? chosenTab : 'settings';
@@ -101,7 +107,7 @@ export function ServicePanel({ doc, serviceId, readOnly, onClose, undoOrigin }: 
         </div>
         <CloseButton onClose={onClose} />
       </header>
-      {runs ? <PanelTabs active={tab} onChange={setTab} /> : null}
+      {runs ? <PanelTabs active={tab} onChange={setTab} shared={shared} /> : null}
       {tab !== 'settings' ? (
         <TelemetryTabs key={serviceId} tab={tab} serviceId={serviceId} serviceName={header.name} onTab={setTab} />
       ) : (
@@ -118,9 +124,9 @@ export function ServicePanel({ doc, serviceId, readOnly, onClose, undoOrigin }: 
             <PanelContext.Provider value={context}>
               <fieldset className="sp-fieldset" disabled={readOnly}>
                 {view.read.ok ? (
-                  <NodeForm node={view.read.value} onDeleted={onClose} />
+                  <NodeForm node={view.read.value} onDeleted={readOnly ? null : onClose} />
                 ) : (
-                  <Unreadable raw={view.read.raw} issues={view.read.issues} onDeleted={onClose} />
+                  <Unreadable raw={view.read.raw} issues={view.read.issues} onDeleted={readOnly ? null : onClose} />
                 )}
               </fieldset>
             </PanelContext.Provider>
@@ -142,7 +148,8 @@ function headerOf(read: ReadResult | undefined): { name: string; kind: string; p
   };
 }
 
-function NodeForm({ node, onDeleted }: { node: CanvasNode; onDeleted: () => void }) {
+/** `onDeleted` null: read-only, no Delete button. */
+function NodeForm({ node, onDeleted }: { node: CanvasNode; onDeleted: (() => void) | null }) {
   const { issues } = usePanel();
   return (
     <>
@@ -162,7 +169,7 @@ function NodeForm({ node, onDeleted }: { node: CanvasNode; onDeleted: () => void
       ) : node.kind === 'volume' ? (
         <VolumeFields node={node} />
       ) : null}
-      <DeleteSection name={node.name} kind={node.kind} onDeleted={onDeleted} />
+      {onDeleted ? <DeleteSection name={node.name} kind={node.kind} onDeleted={onDeleted} /> : null}
     </>
   );
 }
@@ -229,7 +236,7 @@ function GeneralIssues({ issues }: { issues: Issue[] }) {
 }
 
 /** A node that fails the schema: shows why, and still lets the name and image be fixed. */
-function Unreadable({ raw, issues, onDeleted }: { raw: unknown; issues: Issue[]; onDeleted: () => void }) {
+function Unreadable({ raw, issues, onDeleted }: { raw: unknown; issues: Issue[]; onDeleted: (() => void) | null }) {
   const { update } = usePanel();
   const fields = isRecord(raw) ? raw : {};
   const source = isRecord(fields.source) ? fields.source : {};
@@ -263,7 +270,7 @@ function Unreadable({ raw, issues, onDeleted }: { raw: unknown; issues: Issue[];
         <summary>Stored fields</summary>
         <pre className="mono">{JSON.stringify(raw, null, 2)}</pre>
       </details>
-      <DeleteSection name={typeof fields.name === 'string' ? fields.name : ''} kind="node" onDeleted={onDeleted} />
+      {onDeleted ? <DeleteSection name={typeof fields.name === 'string' ? fields.name : ''} kind="node" onDeleted={onDeleted} /> : null}
     </>
   );
 }

@@ -1,7 +1,8 @@
 /**
  * The service panel's tabs: Settings (the editor), and for nodes that run, Logs, Metrics and
- * Deployments, and Alerts (alerts/service-alerts-tab.tsx). The tab chosen last is kept for the session, so stepping from node to node
- * stays on the logs (or charts) being compared.
+ * Deployments, and Alerts (alerts/service-alerts-tab.tsx). The tab chosen last is kept for the
+ * session, so stepping from node to node stays on the logs (or charts) being compared. A share
+ * link's guest gets Settings, Logs and Metrics: deployments and alerts are the team's.
  */
 import { useState } from 'react';
 import { ServiceAlertsTab } from '../alerts/service-alerts-tab';
@@ -20,21 +21,28 @@ const TABS: { id: PanelTab; label: string }[] = [
   { id: 'alerts', label: 'Alerts' },
 ];
 
+/** The tabs a share link's guest sees. */
+const SHARED_TABS = TABS.filter((t) => t.id !== 'deployments' && t.id !== 'alerts');
+
+function tabsFor(shared: boolean) {
+  return shared ? SHARED_TABS : TABS;
+}
+
 const STORAGE_KEY = 'containr.panel-tab';
 
-function storedTab(): PanelTab {
+function storedTab(shared: boolean): PanelTab {
   try {
     const value = sessionStorage.getItem(STORAGE_KEY);
-    return TABS.some((t) => t.id === value) ? (value as PanelTab) : 'settings';
+    return tabsFor(shared).some((t) => t.id === value) ? (value as PanelTab) : 'settings';
   } catch {
     return 'settings'; // storage blocked: start on Settings
   }
 }
 
 /** The tab to show; a node that is not deployed (just added, say) opens on Settings. */
-export function usePanelTab(serviceId: string): [PanelTab, (tab: PanelTab) => void] {
+export function usePanelTab(serviceId: string, shared = false): [PanelTab, (tab: PanelTab) => void] {
   const status = useServiceStatus(serviceId);
-  const [tab, setTab] = useState<PanelTab>(() => (status === null ? 'settings' : storedTab()));
+  const [tab, setTab] = useState<PanelTab>(() => (status === null ? 'settings' : storedTab(shared)));
   const choose = (next: PanelTab) => {
     setTab(next);
     try {
@@ -46,10 +54,11 @@ export function usePanelTab(serviceId: string): [PanelTab, (tab: PanelTab) => vo
   return [tab, choose];
 }
 
-export function PanelTabs({ active, onChange }: { active: PanelTab; onChange: (tab: PanelTab) => void }) {
+export function PanelTabs({ active, onChange, shared = false }: { active: PanelTab; onChange: (tab: PanelTab) => void; shared?: boolean }) {
+  const tabs = tabsFor(shared);
   return (
     <nav className="sp-tabs" role="tablist" aria-label="Service panel">
-      {TABS.map((t) => (
+      {tabs.map((t) => (
         <button
           key={t.id}
           type="button"
@@ -61,8 +70,8 @@ export function PanelTabs({ active, onChange }: { active: PanelTab; onChange: (t
           onClick={() => onChange(t.id)}
           onKeyDown={(e) => {
             if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
-            const i = TABS.findIndex((x) => x.id === active);
-            const next = TABS[(i + (e.key === 'ArrowRight' ? 1 : TABS.length - 1)) % TABS.length];
+            const i = tabs.findIndex((x) => x.id === active);
+            const next = tabs[(i + (e.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length];
             onChange(next.id);
             document.getElementById(`sp-tab-${next.id}`)?.focus();
           }}

@@ -1,4 +1,5 @@
 /** The history routes of the JSON API (server/http/telemetry-api.ts), as the panel calls them. */
+import { useEffect, useLayoutEffect } from 'react';
 import type { LogLine } from '../../../sync';
 import { api } from '../deploy/api';
 import { historyParams, type LogQuery } from './log-query';
@@ -17,9 +18,33 @@ export interface LogHistory {
 /** The most the API answers in one page. */
 export const MAX_PAGE = 5_000;
 
+/**
+ * Share links' tokens by environment. A share page has no session: these routes take its token
+ * instead, as a Bearer token for that one environment. The panel holds it here while open in
+ * share mode (`useShareToken`); every call names its environment, so the tabs need no change.
+ */
+const shareTokens = new Map<string, string>();
+
+// Layout effect: set before the tabs' own effects ask for history. (None on the server.)
+const useBeforeEffects = typeof window === 'undefined' ? useEffect : useLayoutEffect;
+
+/** While mounted, the history of `environmentId` is read with `token` (a share link's). */
+export function useShareToken(environmentId: string, token: string | undefined): void {
+  useBeforeEffects(() => {
+    if (!token) return;
+    shareTokens.set(environmentId, token);
+    return () => {
+      if (shareTokens.get(environmentId) === token) shareTokens.delete(environmentId);
+    };
+  }, [environmentId, token]);
+}
+
 export const telemetryApi = {
   logs: (serviceId: string, query: LogQuery, options: { environmentId: string; limit: number; cursor?: string | null; signal?: AbortSignal }) =>
-    api<LogHistory>(`/services/${encodeURIComponent(serviceId)}/logs?${historyParams(query, options)}`, { signal: options.signal }),
+    api<LogHistory>(`/services/${encodeURIComponent(serviceId)}/logs?${historyParams(query, options)}`, {
+      signal: options.signal,
+      token: shareTokens.get(options.environmentId),
+    }),
 
   metrics: (serviceId: string, options: { environmentId: string; from: number; to: number; stepMs: number; signal?: AbortSignal }) => {
     const params = new URLSearchParams({
@@ -28,7 +53,10 @@ export const telemetryApi = {
       to: String(Math.ceil(options.to)),
       step: `${Math.round(options.stepMs / 1000)}s`,
     });
-    return api<MetricsHistory>(`/services/${encodeURIComponent(serviceId)}/metrics?${params}`, { signal: options.signal });
+    return api<MetricsHistory>(`/services/${encodeURIComponent(serviceId)}/metrics?${params}`, {
+      signal: options.signal,
+      token: shareTokens.get(options.environmentId),
+    });
   },
 };
 
