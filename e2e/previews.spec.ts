@@ -1,13 +1,18 @@
 /**
  * Previews and share links in the browser: fork production into a preview, deploy it, share it,
- * open the link in a logged-out browser (read-only canvas with live status and logs, the service
- * URL answers, a raw y-websocket client cannot write), revoke it (the open page loses access and
- * a reload says so). Screenshots: SCREENSHOTS=1 npx playwright test e2e/previews.spec.ts -g screenshots
+ * open the link in a logged-out browser (read-only canvas with live status and logs, the panel's
+ * Logs and Metrics tabs, the service URL answers, a raw y-websocket client cannot write), revoke
+ * it (the open page loses access and a reload says so). Screenshots: -g screenshots
+ *
+ *   CONTAINR_BUILD_DIR=build-h6 npx remix vite:build && \
+ *   CONTAINR_BUILD_DIR=build-h6 E2E_PORT=3261 npx playwright test e2e/previews.spec.ts --output=/tmp/pw-h6
  */
 import type { Browser, Page } from '@playwright/test';
+import * as encoding from 'lib0/encoding';
 import { mkdirSync } from 'node:fs';
 import WebSocket from 'ws';
-import { WebsocketProvider } from 'y-websocket';
+import * as syncProtocol from 'y-protocols/sync';
+import { messageSync, WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { expect, test } from './fixtures';
 
@@ -81,6 +86,20 @@ async function rawShareClient(pageUrl: string, environmentId: string, token: str
   return provider;
 }
 
+/**
+ * Resolves once the server has answered a sync step 1 sent after everything `provider` sent
+ * before: the server handles one connection's messages in order, so by then it has taken (or
+ * dropped) them all.
+ */
+async function roundTrip(provider: WebsocketProvider) {
+  provider.synced = false;
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, messageSync);
+  syncProtocol.writeSyncStep1(encoder, provider.doc);
+  provider.ws!.send(encoding.toUint8Array(encoder));
+  await expect.poll(() => provider.synced, { timeout: 10_000 }).toBe(true);
+}
+
 let project: { page: Page; id: string } | null = null;
 
 test.afterEach(async () => {
@@ -142,15 +161,47 @@ test('a preview forked from production is deployed and shared read-only, and rev
   await node(visitor.page, 'web').click();
   await visitor.page.keyboard.press('Delete');
   await expect(node(visitor.page, 'web')).toBeVisible();
-  // …and neither does a y-websocket client forced to write with the token.
+  // …and neither does a y-websocket client forced to write with the token. The witness
+  // connects only once the server has handled the forced update, so an accepted write shows.
   const forced = await rawShareClient(url, environmentId, token);
   forced.doc.getMap('services').clear();
+  expect(forced.doc.getMap('services').size).toBe(0);
+  await roundTrip(forced);
   const witness = await rawShareClient(url, environmentId, token);
   expect([...witness.doc.getMap('services').keys()]).toHaveLength(1);
   forced.destroy();
   witness.destroy();
   await expect(node(visitor.page, 'web')).toBeVisible();
   await expect(node(page, 'web')).toBeVisible();
+  await visitor.page.keyboard.press('Escape');
+
+  // The node tails the service's output live; its panel reads logs and metrics with the share
+  // token (the guest has no session), and shows no team data or edit controls.
+  const history: { path: string; status: number }[] = [];
+  visitor.page.on('response', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.startsWith('/api/')) history.push({ path, status: r.status() });
+  });
+  await expect(node(visitor.page, 'web').getByTestId('node-log')).toContainText(/hello from the preview \d+/, { timeout: 30_000 });
+  await node(visitor.page, 'web').click();
+  const panel = visitor.page.getByTestId('service-panel');
+  await expect(panel.getByRole('tab')).toHaveText(['Settings', 'Logs', 'Metrics']);
+  await expect(panel.getByRole('button', { name: /Delete/ })).toHaveCount(0);
+  await visitor.page.screenshot({ path: test.info().outputPath('share-panel-settings.png') });
+  await panel.getByRole('tab', { name: 'Logs' }).click();
+  await expect(panel.getByTestId('log-line').filter({ hasText: /hello from the preview \d+/ }).first()).toBeVisible({ timeout: 15_000 });
+  await expect(panel.getByTestId('logs-empty')).toHaveCount(0);
+  await visitor.page.screenshot({ path: test.info().outputPath('share-panel-logs.png') });
+  await panel.getByRole('tab', { name: 'Metrics' }).click();
+  await expect(panel.getByTestId('metric-chart')).toHaveCount(4);
+  const cpu = panel.locator('[data-testid="metric-chart"][data-metric="cpu"]');
+  await expect.poll(async () => Number(await cpu.getAttribute('data-points')), { timeout: 30_000 }).toBeGreaterThan(0);
+  await expect(cpu.getByTestId('chart-line').first()).toHaveAttribute('d', /^M[\d.,-]+/);
+  await visitor.page.screenshot({ path: test.info().outputPath('share-panel-metrics.png') });
+  const telemetry = history.filter((h) => /^\/api\/services\/[^/]+\/(logs|metrics)$/.test(h.path));
+  expect(telemetry.map((h) => h.path.split('/').pop())).toEqual(expect.arrayContaining(['logs', 'metrics']));
+  expect(telemetry.filter((h) => h.status !== 200)).toEqual([]);
+  await visitor.page.keyboard.press('Escape');
 
   // The owner sees the open counted, and revokes the link.
   await page.getByTestId('share-button').click();
