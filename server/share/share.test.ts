@@ -185,22 +185,73 @@ describe('a share token', () => {
     expect(seen.filter((e) => e !== 'status')).toEqual(['logs', 'metrics', 'events']);
   });
 
-  it('reads the logs and metrics history of its own environment only', async () => {
-    const mine = await newEnvironment();
+  it('reads the logs and metrics history of its own environment only, never its source’s by the same service id', async () => {
+    // A fork keeps its source's service ids: production and its preview both hold `serviceId`.
+    const production = await newEnvironment();
+    const serviceId = [...storedDocument(server.containr, production.environmentId).doc.getMap('services').keys()][0];
+    const fork = await api('POST', `/api/projects/${production.projectId}/environments`, { name: 'pr-7', from: production.environmentId, preview: true });
+    expect(fork.status).toBe(201);
+    const preview = { projectId: production.projectId, environmentId: fork.body.environment.id as string };
+    expect([...storedDocument(server.containr, preview.environmentId).doc.getMap('services').keys()]).toEqual([serviceId]);
     const other = await newEnvironment('Other');
-    const { token } = await shareLink(mine.environmentId);
-    const bearer = client(server.url, { token });
-    const logs = await bearer('GET', '/api/services/web/logs');
-    expect(logs.status).toBe(200);
-    expect(logs.body).toMatchObject({ environmentId: mine.environmentId, serviceId: 'web', lines: [] });
-    expect((await bearer('GET', `/api/services/web/metrics?environmentId=${mine.environmentId}`)).status).toBe(200);
-    for (const path of [`/api/services/web/logs?environmentId=${other.environmentId}`, `/api/services/web/metrics?environmentId=${other.environmentId}`]) {
-      expect((await bearer('GET', path)).status).toBe(404);
+    const otherServiceId = [...storedDocument(server.containr, other.environmentId).doc.getMap('services').keys()][0];
+    for (const env of [production, preview]) {
+      expect((await api('PUT', `/api/environments/${env.environmentId}/secrets/API_KEY`, { value: `secret-of-${env.environmentId}` })).status).toBe(201);
     }
+
+    // What an agent sends: lines and samples of the service in each environment, told apart by their text and memory.
+    const { logs, metrics } = server.containr.services.telemetry;
+    const sender = { nodeId: 'share-test-node', teamId: null };
+    const now = Date.now();
+    const stored = [
+      { env: production, serviceId, text: 'production-only line', memoryBytes: 111_000 },
+      { env: preview, serviceId, text: 'preview line', memoryBytes: 222_000 },
+      { env: other, serviceId: otherServiceId, text: 'other project line', memoryBytes: 333_000 },
+    ];
+    for (const [i, { env, serviceId: sid, text, memoryBytes }] of stored.entries()) {
+      const ref = { containerId: `share-c${i}-${now}`, nodeId: sender.nodeId, ...env, serviceId: sid, deploymentId: null };
+      logs.ingest(sender, { containers: [{ ...ref, lines: [{ stream: 'stdout', tsUs: (now - 5_000) * 1000, seq: 0, text }] }] });
+      const sample = { ...ref, cpuPercent: 1, memoryBytes, memoryLimitBytes: null, netRxBytes: 0, netTxBytes: 0, blockReadBytes: 0, blockWriteBytes: 0 };
+      metrics.ingest(sender, { samples: [{ ...sample, ts: now - 4_000 }, { ...sample, ts: now - 3_000 }] });
+    }
+    // The team reads each environment's own data: there is something to leak.
+    const teamLogs = await api('GET', `/api/services/${serviceId}/logs?environmentId=${production.environmentId}`);
+    expect(teamLogs.body.lines.map((l: { text: string }) => l.text)).toEqual(['production-only line']);
+
+    const { token } = await shareLink(preview.environmentId);
+    const bearer = client(server.url, { token });
+    const texts = (res: { body: { lines: { text: string }[] } }) => res.body.lines.map((l) => l.text);
+    const memory = (res: { body: { points: { memoryBytes: { avg: number } }[] } }) => [...new Set(res.body.points.map((p) => p.memoryBytes.avg))];
+    for (const query of ['', `?environmentId=${preview.environmentId}`]) {
+      const own = await bearer('GET', `/api/services/${serviceId}/logs${query}`);
+      expect(own.status).toBe(200);
+      expect(own.body).toMatchObject({ environmentId: preview.environmentId, serviceId });
+      expect(texts(own)).toEqual(['preview line']);
+      const samples = await bearer('GET', `/api/services/${serviceId}/metrics${query}`);
+      expect(samples.status).toBe(200);
+      expect(samples.body.environmentId).toBe(preview.environmentId);
+      expect(memory(samples)).toEqual([222_000]);
+    }
+    // The source environment, another project, and another project's service id: nothing.
+    for (const env of [production, other]) {
+      for (const kind of ['logs', 'metrics']) {
+        const res = await bearer('GET', `/api/services/${serviceId}/${kind}?environmentId=${env.environmentId}`);
+        expect(res.status).toBe(404);
+      }
+    }
+    const foreign = await bearer('GET', `/api/services/${otherServiceId}/logs`);
+    expect(foreign.status === 404 || (foreign.status === 200 && foreign.body.lines.length === 0)).toBe(true);
+    const foreignMetrics = await bearer('GET', `/api/services/${otherServiceId}/metrics`);
+    expect(foreignMetrics.status === 404 || (foreignMetrics.status === 200 && foreignMetrics.body.points.length === 0)).toBe(true);
+    // Nor secrets, of either environment.
+    for (const env of [production, preview]) {
+      expect((await bearer('GET', `/api/environments/${env.environmentId}/secrets`)).status).toBe(401);
+    }
+
     // Revoked: back to no credentials at all.
-    const link = await shareLink(mine.environmentId);
+    const link = await shareLink(preview.environmentId);
     expect((await api('DELETE', `/api/share-links/${link.id}`)).status).toBe(204);
-    expect((await client(server.url, { token: link.token })('GET', '/api/services/web/logs')).status).toBe(401);
+    expect((await client(server.url, { token: link.token })('GET', `/api/services/${serviceId}/logs`)).status).toBe(401);
   });
 
   it('is refused by every other /api route (401), and by /metrics', async () => {
