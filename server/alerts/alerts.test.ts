@@ -125,6 +125,72 @@ describe('alerts over the API', () => {
   });
 });
 
+describe('alert history filters', () => {
+  it('narrow by environment, service, severity and time range (bounds included), and page', async () => {
+    // A clock of the test's own: each alert fires an hour after the one before.
+    const t0 = Date.parse('2026-12-01T00:00:00.000Z');
+    let now = t0;
+    const clock: Clock = { now: () => now };
+    const server = await startTestServer({ clock });
+    try {
+      await signUp(server.url, 'Admin');
+      const owner = await signUp(server.url, 'Owner');
+      const api = client(server.url, { cookie: owner.cookie });
+      const { projectId, environmentId: prod } = await project(api);
+      const staging = await api('POST', `/api/projects/${projectId}/environments`, { name: 'staging' });
+      expect(staging.status).toBe(201);
+      const stage = staging.body.environment.id as string;
+      const rules = (await api('GET', `/api/projects/${projectId}/alert-rules`)).body.rules as { id: string; condition: { type: string } }[];
+      const crashRule = rules.find((r) => r.condition.type === 'crashed')!;
+      expect((await api('PATCH', `/api/alert-rules/${crashRule.id}`, { severity: 'warning' })).status).toBe(200);
+
+      const alerts = server.containr.services.alerts;
+      const crash = (environmentId: string, serviceId: string) =>
+        alerts.onEvents([{ containerId: `c-${serviceId}`, nodeId: 'n1', projectId, environmentId, serviceId, deploymentId: null, ts: now, type: 'die', exitCode: 1 }]);
+      alerts.onDeployment({ environmentId: prod, deploymentId: 'd1', status: 'failed', reason: 'one' }); // t0: critical, prod
+      now += 3_600_000;
+      alerts.onDeployment({ environmentId: stage, deploymentId: 'd2', status: 'failed', reason: 'two' }); // t0+1h: critical, staging
+      now += 3_600_000;
+      crash(prod, 'svc-web'); // t0+2h: warning, prod, web
+      now += 3_600_000;
+      crash(stage, 'svc-worker'); // t0+3h: warning, staging, worker
+
+      const ids = async (query: string) => {
+        const res = await api('GET', `/api/projects/${projectId}/alerts?${query}`);
+        expect(res.status).toBe(200);
+        return (res.body.alerts as { environmentId: string; serviceId: string | null; severity: string; firedAt: string }[]).map(
+          (a) => `${a.environmentId === prod ? 'prod' : 'stage'}/${a.serviceId ?? '-'}/${a.severity}/${(Date.parse(a.firedAt) - t0) / 3_600_000}h`,
+        );
+      };
+      // Newest first.
+      expect(await ids('')).toEqual(['stage/svc-worker/warning/3h', 'prod/svc-web/warning/2h', 'stage/-/critical/1h', 'prod/-/critical/0h']);
+      expect(await ids(`environmentId=${prod}`)).toEqual(['prod/svc-web/warning/2h', 'prod/-/critical/0h']);
+      expect(await ids('serviceId=svc-worker')).toEqual(['stage/svc-worker/warning/3h']);
+      expect(await ids('severity=critical')).toEqual(['stage/-/critical/1h', 'prod/-/critical/0h']);
+      expect(await ids(`severity=warning&environmentId=${stage}`)).toEqual(['stage/svc-worker/warning/3h']);
+      expect(await ids('severity=info')).toEqual([]);
+      // from/to bound firedAt, both included; epoch ms or ISO 8601.
+      expect(await ids(`from=${t0 + 3_600_000}&to=${t0 + 2 * 3_600_000}`)).toEqual(['prod/svc-web/warning/2h', 'stage/-/critical/1h']);
+      expect(await ids(`from=${encodeURIComponent(new Date(t0 + 2 * 3_600_000 + 1).toISOString())}`)).toEqual(['stage/svc-worker/warning/3h']);
+      expect(await ids(`to=${t0 - 1}`)).toEqual([]);
+      expect(await ids(`severity=warning&from=${t0 + 2 * 3_600_000}&environmentId=${prod}`)).toEqual(['prod/svc-web/warning/2h']);
+      // Filters with paging: the cursor keeps them.
+      const page1 = await api('GET', `/api/projects/${projectId}/alerts?severity=critical&limit=1`);
+      expect(page1.body.alerts).toHaveLength(1);
+      const page2 = await api('GET', `/api/projects/${projectId}/alerts?severity=critical&limit=1&before=${page1.body.nextCursor}`);
+      expect([page1.body.alerts[0].environmentId, page2.body.alerts[0].environmentId]).toEqual([stage, prod]);
+      expect(page2.body.nextCursor).toBeNull();
+      // Bad filters: 422, naming the parameter.
+      for (const bad of ['severity=loud', 'from=yesterday', 'limit=0', 'colour=red']) {
+        const res = await api('GET', `/api/projects/${projectId}/alerts?${bad}`);
+        expect(res.status, bad).toBe(422);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('alerts across a restart', () => {
   it('an escalation due while the server was down is sent when it starts again; a mailed link expires', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'containr-alerts-restart-'));

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { backoffMs, deadline, metricThreshold, OK, pruneWindow, step, thresholdOf, type Machine, type Threshold } from './evaluate';
 import { channelInput, ruleInput, rulePatch, type MetricCondition } from './schemas';
 import { ackToken, signBody, verifyAckToken, verifyBody } from './signing';
-import { isLocalHost, webhookUrlProblem } from './url';
+import { isLinkLocal, isLocalHost, resolvedUrlProblem, webhookUrlProblem } from './url';
 
 /** Feeds [ts, value] pairs; returns the transitions with their times. */
 function run(t: Threshold, samples: [number, number][], start: Machine = OK) {
@@ -173,6 +173,7 @@ describe('webhook URLs', () => {
       'http://0.0.0.0:3000/',
       'http://2130706433:3000/',
       'http://web-production.app.localhost:3000/',
+      'http://[::ffff:127.0.0.1]:3000/',
     ]) {
       expect(webhookUrlProblem(url, own), url).toMatch(/this Containr server/);
     }
@@ -188,6 +189,36 @@ describe('webhook URLs', () => {
     expect(webhookUrlProblem('http://u:p@example.com/', own)).toMatch(/credentials/);
     expect(isLocalHost('example.com')).toBe(false);
     expect(isLocalHost('LOCALHOST.')).toBe(true);
+  });
+
+  it('refuses link-local addresses (cloud metadata) on every port, however written', () => {
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data/',
+      'http://169.254.169.254:8080/',
+      'https://169.254.0.1/',
+      'http://2852039166/',
+      'http://0xa9.0xfe.0xa9.0xfe/',
+      'http://169.254.169.254./',
+      'http://[fe80::1]/',
+      'http://[FEBF::a:b]:9000/',
+      'http://[::ffff:169.254.169.254]/',
+    ]) {
+      expect(webhookUrlProblem(url, own), url).toMatch(/link-local/);
+    }
+    expect(isLinkLocal('169.255.0.1')).toBe(false);
+    expect(isLinkLocal('fec0::1')).toBe(false);
+    expect(isLinkLocal('10.0.0.1')).toBe(false);
+  });
+
+  it('checks the resolved addresses before each attempt: link-local on any port, local ones on our port', async () => {
+    const resolvingTo = (address: string) => async () => [{ address }];
+    expect(await resolvedUrlProblem('http://metadata.example.test/', own, resolvingTo('169.254.169.254'))).toMatch(/link-local/);
+    expect(await resolvedUrlProblem('http://v6.example.test:8443/', own, resolvingTo('fe80::1'))).toMatch(/link-local/);
+    expect(await resolvedUrlProblem('http://sneaky.example.test:3000/', own, resolvingTo('127.0.0.1'))).toMatch(/this Containr server/);
+    expect(await resolvedUrlProblem('http://sneaky.example.test:3001/', own, resolvingTo('127.0.0.1'))).toBeNull();
+    expect(await resolvedUrlProblem('https://hooks.example.test/', own, resolvingTo('203.0.113.7'))).toBeNull();
+    // A name that does not resolve is left to the request (which fails, and is retried).
+    expect(await resolvedUrlProblem('https://nowhere.example.test/', own, () => Promise.reject(new Error('ENOTFOUND')))).toBeNull();
   });
 });
 
