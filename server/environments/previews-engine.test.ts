@@ -145,7 +145,7 @@ describe('expired previews on the engine', () => {
     expect(second.containr.services.mailer.list().some((m) => m.subject.includes('pr-8'))).toBe(true);
   }, 150_000);
 
-  it('deleting a preview in the middle of a deploy stops the deploy and removes what it started', async () => {
+  it('deleting a preview in the middle of a deploy cancels the deploy (audit-logged) and removes what it started', async () => {
     const server = await start({ startupGraceMs: 0 });
     const { agent } = addAgent(server, 'previews-c');
     await waitFor(() => agent.ready, 15_000, 'the agent to connect');
@@ -169,6 +169,12 @@ describe('expired previews on the engine', () => {
     expect((await api('GET', `/api/deployments/${commit.body.deployment.id}`)).body.deployment.status).toBe('running');
 
     expect((await api('DELETE', `/api/environments/${previewId}`)).status).toBe(204);
+    // The deployment ended cancelled; its row went with the environment, the audit log keeps it.
+    const audit = await api('GET', `/api/audit?projectId=${project.body.project.id}&action=deployment.cancel`);
+    expect(audit.body.entries).toEqual([
+      expect.objectContaining({ action: 'deployment.cancel', targetId: commit.body.deployment.id, actorId: null }),
+    ]);
+    expect(audit.body.entries[0].details).toMatchObject({ environmentId: previewId, environmentName: 'pr-9', reason: 'the environment was deleted' });
     await waitFor(async () => {
       const left = await engineObjects(previewId);
       return left.containers + left.networks + left.volumes === 0;

@@ -72,6 +72,7 @@ export function createDeploy(deps: {
     timers,
     logger,
     builds,
+    audit: deps.audit,
     hashKey: deps.secrets.deriveKey('spec-hash'),
     options: () => ({ resyncMs: env.reconcile.resyncMs, startupGraceMs: env.reconcile.startupGraceMs, ...reconcilerOptions }),
   });
@@ -125,7 +126,7 @@ export function createDeploy(deps: {
       return documents;
     },
 
-    /** Removes an environment's containers, network and volumes; call before deleting it. */
+    /** Removes an environment's containers, network and volumes, cancelling a deployment in progress; call before deleting it. */
     teardown: (environmentId: string) => reconciler.teardown(environmentId),
     start: () => reconciler.start(),
     async close(): Promise<void> {

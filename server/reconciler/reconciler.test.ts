@@ -241,6 +241,37 @@ describe('reconciler', () => {
     expect(hub.containers()).toHaveLength(1);
   });
 
+  it('a teardown in the middle of a deploy cancels it: no more steps, an event, a live message and an audit entry that outlives the environment', async () => {
+    deploy.start();
+    addService(doc, web());
+    const gate = deferred();
+    hub.hold(isRun, gate.promise);
+    const id = await commit();
+    await waitFor(() => hub.running > 0, 5_000, 'the run task');
+    const messages: { deploymentId: string | null; status?: string; reason?: string | null }[] = [];
+    deploy.reconciler.on('deployment', (m) => messages.push(m));
+
+    const done = deploy.teardown(environmentId);
+    // Synchronously: the environment's row may be deleted right after (its deployments with it).
+    expect(deploymentOf(id)).toMatchObject({ status: 'cancelled', reason: 'the environment was deleted' });
+    expect(messages).toContainEqual(expect.objectContaining({ deploymentId: id, status: 'cancelled', reason: 'the environment was deleted' }));
+    expect(deploy.store.events(id).at(-1)).toMatchObject({ type: 'status', message: 'deployment cancelled: the environment was deleted' });
+    gate.resolve();
+    await done;
+    await deploy.reconciler.idle();
+    expect(deploymentOf(id).status).toBe('cancelled');
+    expect(hub.containers()).toEqual([]);
+    expect(hub.tasks.filter((t) => isRun(t.task))).toHaveLength(1);
+
+    const { projectId } = db.$client.prepare('select project_id as projectId from environments where id = ?').get(environmentId) as { projectId: string };
+    db.$client.prepare('delete from environments where id = ?').run(environmentId);
+    expect(deploy.store.getDeployment(id)).toBeUndefined();
+    const entries = db.$client.prepare("select * from audit_log where action = 'deployment.cancel'").all() as Record<string, unknown>[];
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ target_id: id, project_id: projectId, actor_id: null });
+    expect(JSON.parse(entries[0].details as string)).toMatchObject({ environmentId, environmentName: 'production', reason: 'the environment was deleted' });
+  });
+
   it('tears an environment down: containers, network and volumes', async () => {
     deploy.start();
     addService(doc, web({ volumes: [{ name: 'data', mountPath: '/data' }] }));

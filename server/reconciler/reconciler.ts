@@ -9,6 +9,7 @@ import type { Db } from '../../db/client';
 import { environments, projects, type DeploymentStatus } from '../../db/schema';
 import { isRunnable } from '../../sync';
 import { LABELS } from '../../sync/events';
+import type { Audit } from '../audit/service';
 import type { Builds } from '../builds/service';
 import type { Logger } from '../logger';
 import type { Router } from '../router';
@@ -90,6 +91,9 @@ type Pass = { environmentId: string; deploymentId: string | null; controller: Ab
 /** What the reconciler needs from server/builds: images of git-sourced services, built before a deployment is planned. */
 export type BuildsPort = Pick<Builds, 'prepare' | 'pending' | 'images' | 'buildFailed'>;
 
+/** Why a teardown cancels the deployments in progress. */
+const ENVIRONMENT_DELETED = 'the environment was deleted';
+
 export type ReconcilerDeps = {
   db: Db;
   store: DeployStore;
@@ -102,6 +106,8 @@ export type ReconcilerDeps = {
   /** Read when the reconciler starts, so options attached after creation apply. */
   options?: Partial<ReconcilerOptions> | (() => Partial<ReconcilerOptions>);
   builds?: BuildsPort;
+  /** Records the deployments a teardown cancels (the audit log outlives the environment). */
+  audit?: Pick<Audit, 'record'>;
 };
 
 export function createReconciler(deps: ReconcilerDeps) {
@@ -211,11 +217,13 @@ export function createReconciler(deps: ReconcilerDeps) {
     emitter.emit('deployment', { environmentId, deploymentId, event: eventView(row) });
   }
 
-  function finish(deployment: Deployment, status: 'succeeded' | 'failed' | 'cancelled', reason: string | null) {
-    if (!store.finish(deployment.id, status, reason)) return;
+  /** False when the deployment had ended already. */
+  function finish(deployment: Deployment, status: 'succeeded' | 'failed' | 'cancelled', reason: string | null): boolean {
+    if (!store.finish(deployment.id, status, reason)) return false;
     const message = status === 'succeeded' ? 'deployment succeeded' : `deployment ${status}${reason ? `: ${reason}` : ''}`;
     record(deployment.environmentId, deployment.id, { type: 'status', message, details: { status, reason } });
     emitter.emit('deployment', { environmentId: deployment.environmentId, deploymentId: deployment.id, status, reason });
+    return true;
   }
 
   // ── waiting on the agents ────────────────────────────────────────────────
@@ -439,10 +447,15 @@ export function createReconciler(deps: ReconcilerDeps) {
 
   // ── teardown ─────────────────────────────────────────────────────────────
 
-  /** Removes an environment's containers, network and volumes, and stops reconciling it. */
+  /**
+   * Removes an environment's containers, network and volumes, and stops reconciling it. Called
+   * before the environment is deleted: a deployment in progress stops taking steps (its builds
+   * are cancelled with the pass) and ends cancelled, synchronously, before the row goes.
+   */
   async function teardown(environmentId: string): Promise<void> {
     tornDown.add(environmentId);
-    passes.get(environmentId)?.controller.abort();
+    passes.get(environmentId)?.controller.abort(ENVIRONMENT_DELETED);
+    cancelDeployments(environmentId);
     const volumes = new Set<string>();
     for (const spec of store.commitSpecs(environmentId)) {
       for (const node of Object.values(spec.services)) {
@@ -489,6 +502,30 @@ export function createReconciler(deps: ReconcilerDeps) {
       router.table.removeEnvironment(environmentId);
       lastStatus.delete(environmentId);
     });
+  }
+
+  /**
+   * Ends the environment's queued and running deployments as cancelled: an event on each (open
+   * canvases see it over /live) and an audit entry, which stays when the environment's
+   * deployments are deleted with it.
+   */
+  function cancelDeployments(environmentId: string): void {
+    const active = store.active(environmentId);
+    if (active.length === 0) return;
+    const environment = db.select().from(environments).where(eq(environments.id, environmentId)).get();
+    const project = environment && db.select().from(projects).where(eq(projects.id, environment.projectId)).get();
+    for (const deployment of active) {
+      if (!finish(deployment, 'cancelled', ENVIRONMENT_DELETED)) continue;
+      logger.info({ environmentId, deploymentId: deployment.id }, 'deployment cancelled: its environment is being deleted');
+      deps.audit?.record({
+        actor: null,
+        action: 'deployment.cancel',
+        target: { type: 'deployment', id: deployment.id },
+        teamId: project?.teamId ?? null,
+        projectId: environment?.projectId ?? null,
+        details: { environmentId, environmentName: environment?.name ?? null, reason: ENVIRONMENT_DELETED },
+      });
+    }
   }
 
   // ── triggers ─────────────────────────────────────────────────────────────

@@ -162,6 +162,15 @@ export function createDeployStore(db: Db, clock: Clock) {
       return result.changes > 0;
     },
 
+    /** The environment's queued and running deployments. */
+    active(environmentId: string): Deployment[] {
+      return db
+        .select()
+        .from(deployments)
+        .where(and(eq(deployments.environmentId, environmentId), inArray(deployments.status, ACTIVE)))
+        .all();
+    },
+
     /** Active deployments of the environment other than `keep`: a newer one supersedes them. */
     activeExcept(environmentId: string, keep: string): Deployment[] {
       return db
