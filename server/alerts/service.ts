@@ -371,6 +371,23 @@ export function createAlerts(deps: AlertsDeps) {
       notifier.resume();
     },
 
+    /**
+     * Escalates every firing, unacknowledged alert due by `at`: what the
+     * escalation timers do, as one explicit tick (tests move time with it
+     * instead of waiting). Returns the ids escalated.
+     */
+    escalateDue(at: number = clock.now()): string[] {
+      const due = store.pendingEscalations().filter((row) => row.escalateAt !== null && row.escalateAt.getTime() <= at);
+      for (const row of due) {
+        cancelEscalation(row.id);
+        escalate(row.id);
+      }
+      return due.map((row) => row.id);
+    },
+
+    /** Whether a timer is set to escalate the alert. */
+    escalationArmed: (alertId: string): boolean => escalations.has(alertId),
+
     async close() {
       closed = true;
       engine.close();
