@@ -1,9 +1,9 @@
 // Builds from git end to end on the real engine (DOCKER_HOST) with a real agent
 // and real git repositories made here: a repo with a Dockerfile deploys and
 // serves through the router; a Node repo without one is detected and answers;
-// a failing build leaves the old version serving; a signed push webhook
-// deploys the pushed commit, unsigned, badly signed and replayed ones are
-// refused; a PR webhook makes the preview `pr-<n>` and a close removes it.
+// a failing build leaves the old version serving, and so does a cancelled one;
+// a signed push webhook deploys the pushed commit, unsigned, badly signed and
+// replayed ones are refused; a PR webhook makes the preview `pr-<n>` and a close removes it.
 import Docker from 'dockerode';
 import type * as Y from 'yjs';
 import { randomUUID } from 'node:crypto';
@@ -218,6 +218,47 @@ describe('builds from git', () => {
 
     const deliveries = (await api('GET', `/api/projects/${projectId}/webhook-deliveries`)).body.deliveries;
     expect(deliveries.map((d: { httpStatus: number }) => d.httpStatus)).toEqual([409, 202, 401, 401]);
+  }, 300_000);
+
+  it('cancelling a running build cancels its deployment and leaves the old version serving', async () => {
+    const repo = gitRepo(root, 'slow', siteFiles('steady v1'));
+    const { environmentId } = await newProject();
+    const serviceId = await edit(environmentId, (doc) => addService(doc, gitService(repo.url)));
+    expect((await ended(await commit(environmentId))).status).toBe('succeeded');
+    await serves(environmentId, 'steady v1');
+
+    // A build step that takes a minute unless stopped.
+    repo.commit({ Dockerfile: 'FROM containr/busybox\nRUN echo slow-step-started && sleep 60\n' }, 'a slow build');
+    const deploymentId = await commit(environmentId);
+    const running = await waitFor(
+      async () => {
+        const [build] = (await api('GET', `/api/environments/${environmentId}/builds?serviceId=${serviceId}&limit=1`)).body.builds;
+        if (build?.deploymentId !== deploymentId || build.status !== 'running') return null;
+        const { log } = (await api('GET', `/api/builds/${build.id}`)).body.build;
+        return log.includes('slow-step-started') ? build : null;
+      },
+      60_000,
+      'the slow build to be running its step',
+    );
+
+    const cancelled = await api('POST', `/api/builds/${running.id}/cancel`);
+    expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
+    // A running build ends once its node has stopped it; a queued one would be cancelled at once.
+    expect(['running', 'cancelled']).toContain(cancelled.body.build.status);
+    await waitFor(
+      async () => (await api('GET', `/api/builds/${running.id}`)).body.build.status === 'cancelled',
+      30_000,
+      'the build to end cancelled',
+    );
+    const deployment = await ended(deploymentId, 30_000);
+    expect(deployment.status).toBe('cancelled');
+    const events = (await api('GET', `/api/deployments/${deploymentId}`)).body.deployment.events;
+    expect(events.some((e: { type: string }) => e.type === 'build.cancelled')).toBe(true);
+    expect((await api('POST', `/api/builds/${running.id}/cancel`)).status).toBe(409);
+    // Nothing was stopped: v1 answers, and stays the environment's running version.
+    expect((await viaRouter(await urlOf(environmentId))).body).toContain('steady v1');
+    const status = (await api('GET', `/api/environments/${environmentId}/status`)).body;
+    expect(status.services.find((s: { name: string }) => s.name === 'web')).toMatchObject({ state: 'running', replicas: { running: 1 } });
   }, 300_000);
 
   it('builds a Node repo without a Dockerfile on containr/node, and it answers HTTP', async () => {

@@ -7,7 +7,7 @@ import { Link, useParams } from '@remix-run/react';
 import { useEffect, useRef, useState } from 'react';
 import { useCanvas } from '../canvas/context';
 import { timeAgo } from '../ui';
-import { isActive, type Deployment } from './api';
+import { deployApi, isActive, type Deployment } from './api';
 import { useControllerValue, useDeploy } from './context';
 import { EventList } from './event-list';
 import { DEPLOYMENT_STATUS_LABEL, duration, TRIGGER_LABEL } from './format';
@@ -144,7 +144,13 @@ function DeploymentDrawer({ onClose }: { onClose: () => void }) {
         </button>
       </header>
       {latest.reason && latest.status !== 'succeeded' ? <p className="dep-reason">{latest.reason}</p> : null}
-      <EventList events={events} active={active} follow empty={active ? 'Waiting for the first step…' : 'No steps were needed.'} />
+      <EventList
+        events={events}
+        active={active}
+        follow
+        empty={active ? 'Waiting for the first step…' : 'No steps were needed.'}
+        onCancelBuild={readOnly ? undefined : async (buildId) => void (await deployApi.cancelBuild(buildId))}
+      />
       <footer className="dep-drawer-foot">
         <span className="faint mono">{latest.status === 'queued' ? 'waiting' : duration(took)}</span>
         <span className="spacer" />

@@ -6,6 +6,7 @@
  */
 import { Link, useParams } from '@remix-run/react';
 import { useEffect, useState } from 'react';
+import { useCanvas } from '../canvas/context';
 import { deployApi, describeError, isActive, type Deployment, type DeploymentEvent } from '../deploy/api';
 import { useControllerValue, useDeploy } from '../deploy/context';
 import { EventList } from '../deploy/event-list';
@@ -103,6 +104,7 @@ function ServiceDeployment({
   liveEvents: DeploymentEvent[] | undefined;
   onShowLogs: (deploymentId: string) => void;
 }) {
+  const { readOnly } = useCanvas();
   const [expanded, setExpanded] = useState(open);
   const [stored, setStored] = useState<DeploymentEvent[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -153,7 +155,12 @@ function ServiceDeployment({
         ) : stored === null ? (
           <p className="faint dep-events-empty">Loading…</p>
         ) : (
-          <EventList events={events} active={active} empty="No steps." />
+          <EventList
+            events={events}
+            active={active}
+            empty="No steps."
+            onCancelBuild={readOnly ? undefined : async (buildId) => void (await deployApi.cancelBuild(buildId))}
+          />
         )}
         {stored !== null && !mine ? <p className="faint dp-note">This deployment had nothing to do for this service.</p> : null}
       </details>
