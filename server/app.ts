@@ -32,12 +32,21 @@ export type Containr = {
   io: SocketServer;
   services: Services;
   upgrades: UpgradeRouter;
+  /** Every socket.io namespace and WebSocket upgrade the server answers (http/route-permissions.ts has an entry for each). */
+  surfaces(): Surfaces;
   /** The Yjs endpoint; `sync.documents` gives server code the live canvas documents. */
   sync: SyncServer;
   /** Node agents on /agent: registry, inventories, task dispatch (also `services.agents`). */
   agents: AgentHub;
   url: string;
   close(): Promise<void>;
+};
+
+export type Surfaces = {
+  /** socket.io namespaces, the main one (`/`) included. */
+  namespaces: string[];
+  /** WebSocket upgrades: path prefixes, and `protocol:<name>` for sub-protocols routed on any path. */
+  upgrades: string[];
 };
 
 export async function startContainr(opts: {
@@ -59,6 +68,8 @@ export async function startContainr(opts: {
   const upgrades = new UpgradeRouter(server);
   // destroyUpgrade: false, or socket.io kills every other WebSocket upgrade after 1 s.
   const io = new SocketServer(server, { destroyUpgrade: false, serveClient: false, maxHttpBufferSize: 1e6 });
+  // Nothing is served on the main namespace, which socket.io always has: refuse it rather than leave an open door.
+  io.of('/').use((_socket, next) => next(new Error('NOT_FOUND')));
   const sync = createSyncServer({ services, logger, options: opts.sync });
   upgrades.add(SYNC_PATH, sync.handleUpgrade);
   services.agents.attach(io.of('/agent'), logger.child({ module: 'agents' }));
@@ -133,5 +144,8 @@ export async function startContainr(opts: {
     return closing;
   }
 
-  return { server, app, io, services, upgrades, sync, agents: services.agents, url, close };
+  // `_nsps` is socket.io's typed (public) map of the namespaces created so far, `/` included.
+  const surfaces = (): Surfaces => ({ namespaces: [...io._nsps.keys()].sort(), upgrades: upgrades.surfaces() });
+
+  return { server, app, io, services, upgrades, surfaces, sync, agents: services.agents, url, close };
 }

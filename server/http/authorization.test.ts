@@ -14,22 +14,39 @@
 // See docs/decisions/011-authorization-matrix.md.
 import express, { Router } from 'express';
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { teamMembers, type Role } from '../../db/schema';
+import { eq } from 'drizzle-orm';
+import { teamMembers, users, type Role } from '../../db/schema';
 import { addService, initDoc, type NodeInit } from '../../sync';
 import type { Ack } from '../../sync/events';
 import { ROOT } from '../app';
 import type { Actor } from '../audit/service';
 import { can } from '../auth/permissions';
+import { SYNC_PATH } from '../sync';
 import { encodeSyncStep1, encodeUpdate } from '../sync/protocol';
 import { rawClient, storedDocument } from '../sync/test-clients';
 import { mailTo, signUpAs, tokenIn, uniqueEmail, type Person } from '../teams/test-support';
 import { client, startTestServer, waitFor, type TestServer } from '../test-utils';
-import { listRoutes, PAGE_PERMISSIONS, pagePath, ROUTE_PERMISSIONS, SCOPE_LEVEL, type RouteRule, type Scope } from './route-permissions';
+import {
+  listRoutes,
+  MIDDLEWARE,
+  PAGE_ACTIONS,
+  PAGE_PERMISSIONS,
+  pagePath,
+  ROUTE_PERMISSIONS,
+  SCOPE_LEVEL,
+  SOCKET_PERMISSIONS,
+  UPGRADE_PERMISSIONS,
+  type RouteRule,
+  type Scope,
+  type SocketConnectRule,
+  type SocketEventRule,
+} from './route-permissions';
 
 // ── who asks ─────────────────────────────────────────────────────────────────
 const ROLES = ['owner', 'admin', 'developer', 'viewer'] as const satisfies readonly Role[];
@@ -39,7 +56,6 @@ const ROLES = ['owner', 'admin', 'developer', 'viewer'] as const satisfies reado
  */
 const ACTORS = [...ROLES, 'excluded', 'outsider', 'instance admin', 'anonymous'] as const;
 type ActorName = (typeof ACTORS)[number];
-const isRole = (actor: ActorName): actor is Role => (ROLES as readonly string[]).includes(actor);
 type Member = Person & { token: string; actor: Actor };
 
 type World = {
@@ -497,6 +513,15 @@ describe('listRoutes', () => {
     app.all('*', () => {});
     expect(listRoutes(app)).toEqual(['DELETE /teams/:teamId/x/y', 'GET /api/v1.0/things/:id', 'POST /api/v1.0/hooks/:provider']);
   });
+
+  it('refuses a handler that is neither a route nor a router unless MIDDLEWARE names it', () => {
+    const app = express();
+    app.use('/x', function answersAnything(_req, res) {
+      res.send('unlisted');
+    });
+    expect(() => listRoutes(app)).toThrow(/USE \/x answersAnything/);
+    expect(listRoutes(app, { ...MIDDLEWARE, 'USE /x answersAnything': 'known here' })).toEqual([]);
+  });
 });
 
 describe('HTTP routes × actors', () => {
@@ -575,7 +600,7 @@ describe('resources of another team are 404 even with a known id', () => {
   });
 });
 
-// ── sockets ──────────────────────────────────────────────────────────────────
+// ── sockets and upgrades ─────────────────────────────────────────────────────
 const sockets: Socket[] = [];
 afterAll(() => sockets.forEach((s) => s.disconnect()));
 
@@ -593,19 +618,143 @@ function connected(socket: Socket): Promise<string> {
   });
 }
 
-describe('socket /live × actors (subscribe to the production environment)', () => {
-  for (const actor of ACTORS) {
-    const member = isRole(actor);
-    it(`${actor.padEnd(14)} /live subscribe → ${member ? 'allow' : 'deny'}`, async () => {
-      const me = actor === 'anonymous' ? null : w.people[actor];
-      const socket = socketTo('/live', me ? { token: me.token } : undefined);
-      const state = await connected(socket);
-      if (!me) return expect(state).toBe('NOT_AUTHENTICATED');
-      expect(state).toBe('connected');
-      const ack: Ack = await socket.timeout(5_000).emitWithAck('subscribe', { environmentId: w.production });
-      expect(ack).toEqual(member ? { ok: true } : { ok: false, reason: 'NOT_FOUND' });
-      socket.disconnect();
+/** Socket callers: every actor, plus the two credentials that are not users. */
+const CALLERS = [...ACTORS, 'share link', 'agent'] as const;
+type Caller = (typeof CALLERS)[number];
+
+/** The `auth` a caller connects with: its API token, the fixture's share token, or a fresh join token of the fixture team. */
+function authOf(caller: Caller): Record<string, string> | undefined {
+  if (caller === 'anonymous') return undefined;
+  if (caller === 'share link') return { token: w.shareToken };
+  if (caller === 'agent') return { token: services().agents.createJoinToken(asOwner(), w.teamId).token };
+  return { token: w.people[caller].token };
+}
+
+/** 'connected', or the reason the namespace refuses the caller, from the table. */
+function connectVerdict(rule: SocketConnectRule, caller: Caller): string {
+  switch (rule.kind) {
+    case 'none':
+      return 'NOT_FOUND';
+    case 'user':
+      if (caller === 'share link') return rule.shareLink ? 'connected' : 'NOT_AUTHENTICATED';
+      return caller === 'anonymous' || caller === 'agent' ? 'NOT_AUTHENTICATED' : 'connected';
+    case 'agent-token':
+      return caller === 'agent' ? 'connected' : 'NOT_AUTHENTICATED';
+  }
+}
+
+/** What an event's ack should be for a caller that is connected, from the table. */
+function eventVerdict(event: SocketEventRule, caller: Caller, ownEnvironment: boolean): Ack {
+  if (event.rule.kind === 'node') throw new Error('node events are the agent protocol’s (agents/hub.test.ts)');
+  if (caller === 'share link') return event.shareLink === 'own-environment' && ownEnvironment ? { ok: true } : { ok: false, reason: 'NOT_FOUND' };
+  if (caller === 'agent') throw new Error('an agent is never connected to a user namespace');
+  const v = verdict(event.rule, caller);
+  return v.allow ? { ok: true } : { ok: false, reason: v.status === 403 ? 'FORBIDDEN' : v.status === 401 ? 'NOT_AUTHENTICATED' : 'NOT_FOUND' };
+}
+
+/**
+ * How each client → server event of a user namespace is sent: the payload, and
+ * whether it names the share link's own environment. Keyed `namespace event`.
+ */
+const SOCKET_CASES: Record<string, { payload: () => unknown; ownEnvironment: boolean }[]> = {
+  '/live subscribe': [
+    { payload: () => ({ environmentId: w.production }), ownEnvironment: true },
+    { payload: () => ({ environmentId: w.staging }), ownEnvironment: false },
+  ],
+  '/live unsubscribe': [{ payload: () => ({ environmentId: w.production }), ownEnvironment: true }],
+};
+
+/** Events socket.io itself emits on a server-side socket; a client cannot send them. */
+const RESERVED_EVENTS = new Set(['disconnect', 'disconnecting', 'error', 'newListener', 'removeListener']);
+
+describe('every socket.io namespace, socket event and WebSocket upgrade has a permission entry', () => {
+  it('the server’s namespaces and upgrades are exactly those in route-permissions.ts', () => {
+    const { namespaces, upgrades } = w.server.containr.surfaces();
+    expect(namespaces).toContain('/live');
+    expect(upgrades).toContain('/sync/');
+    expect(namespaces.filter((n) => !(n in SOCKET_PERMISSIONS)), 'namespaces without an entry in SOCKET_PERMISSIONS').toEqual([]);
+    expect(Object.keys(SOCKET_PERMISSIONS).filter((n) => !namespaces.includes(n)), 'SOCKET_PERMISSIONS entries without a namespace').toEqual([]);
+    expect(upgrades.filter((u) => !(u in UPGRADE_PERMISSIONS)), 'upgrades without an entry in UPGRADE_PERMISSIONS').toEqual([]);
+    expect(Object.keys(UPGRADE_PERMISSIONS).filter((u) => !upgrades.includes(u)), 'UPGRADE_PERMISSIONS entries without an upgrade').toEqual([]);
+  });
+
+  it('the events a connected socket listens to are exactly those in SOCKET_PERMISSIONS, for every credential a namespace admits', async () => {
+    const { namespaces } = w.server.containr.surfaces();
+    for (const namespace of namespaces) {
+      const rule = SOCKET_PERMISSIONS[namespace];
+      const admitted = CALLERS.filter((c) => connectVerdict(rule.connect, c) === 'connected' && (c === 'share link' || c === 'agent' || c === 'developer'));
+      if (rule.connect.kind === 'none') expect(rule.events, `${namespace} admits nobody: it can have no events`).toEqual({});
+      for (const caller of admitted) {
+        const socket = socketTo(namespace, authOf(caller));
+        expect(await connected(socket), `${caller} on ${namespace}`).toBe('connected');
+        const onServer = w.server.containr.io.of(namespace).sockets.get(socket.id!);
+        expect(onServer, `${namespace}: the server-side socket of ${caller}`).toBeDefined();
+        const events = onServer!.eventNames().map(String).filter((e) => !RESERVED_EVENTS.has(e)).sort();
+        expect(events, `${namespace} events (${caller}) vs SOCKET_PERMISSIONS`).toEqual(Object.keys(rule.events).sort());
+        socket.disconnect();
+      }
+    }
+  });
+
+  it('every event of a user namespace has a case here that sends it', () => {
+    const missing = Object.entries(SOCKET_PERMISSIONS).flatMap(([namespace, rule]) =>
+      Object.entries(rule.events)
+        .filter(([, e]) => e.rule.kind !== 'node')
+        .map(([event]) => `${namespace} ${event}`)
+        .filter((key) => !SOCKET_CASES[key]),
+    );
+    expect(missing, 'socket events without a case in SOCKET_CASES (authorization.test.ts)').toEqual([]);
+  });
+
+  it('an upgrade to any other path is refused (404)', async () => {
+    const res = await new Promise<number>((resolve) => {
+      const req = httpRequest(`${w.server.url}/elsewhere`, { headers: { connection: 'upgrade', upgrade: 'websocket' } });
+      req.on('response', (r) => resolve(r.statusCode ?? 0));
+      req.on('upgrade', () => resolve(101));
+      req.on('error', () => resolve(-1));
+      req.end();
     });
+    expect(res).toBe(404);
+  });
+});
+
+describe('socket.io namespaces × callers (connect with an API token, share token or join token)', () => {
+  for (const [namespace, rule] of Object.entries(SOCKET_PERMISSIONS)) {
+    for (const caller of CALLERS) {
+      const expected = connectVerdict(rule.connect, caller);
+      it(`${caller.padEnd(14)} ${namespace} connect → ${expected === 'connected' ? 'allow' : `deny (${expected})`}`, async () => {
+        const socket = socketTo(namespace, authOf(caller));
+        expect(await connected(socket)).toBe(expected);
+        socket.disconnect();
+        // A session cookie gets no further than the token: never onto a namespace that takes tokens only.
+        if (caller !== 'anonymous' && caller !== 'share link' && caller !== 'agent') {
+          const byCookie = socketTo(namespace, undefined, { cookie: w.people[caller].cookie });
+          expect(await connected(byCookie)).toBe(rule.connect.kind === 'user' ? 'connected' : expected);
+          byCookie.disconnect();
+        }
+      });
+    }
+  }
+});
+
+describe('socket.io events × callers (each client → server event of a user namespace)', () => {
+  for (const [namespace, rule] of Object.entries(SOCKET_PERMISSIONS)) {
+    for (const [event, eventRule] of Object.entries(rule.events)) {
+      if (eventRule.rule.kind === 'node') continue;
+      for (const [i, c] of (SOCKET_CASES[`${namespace} ${event}`] ?? []).entries()) {
+        for (const caller of CALLERS) {
+          if (connectVerdict(rule.connect, caller) !== 'connected') continue; // refused at connect: the walk above
+          const expected = eventVerdict(eventRule, caller, c.ownEnvironment);
+          it(`${caller.padEnd(14)} ${namespace} ${event} #${i + 1} → ${expected.ok ? 'allow' : `deny (${expected.reason})`}`, async () => {
+            const socket = socketTo(namespace, authOf(caller));
+            expect(await connected(socket)).toBe('connected');
+            const ack: Ack = await socket.timeout(5_000).emitWithAck(event, c.payload());
+            expect(ack).toEqual(expected);
+            socket.disconnect();
+          });
+        }
+      }
+    }
   }
 
   it('viewer        /live with the session cookie → allow; from another origin → deny', async () => {
@@ -615,55 +764,55 @@ describe('socket /live × actors (subscribe to the production environment)', () 
     const forged = socketTo('/live', undefined, { cookie: w.people.viewer.cookie, origin: 'https://evil.example' });
     expect(await connected(forged)).toBe('NOT_AUTHENTICATED');
   });
-});
 
-describe('socket /agent × actors', () => {
-  for (const actor of ACTORS) {
-    it(`${actor.padEnd(14)} /agent with an API token or cookie → deny`, async () => {
-      const me = actor === 'anonymous' ? null : w.people[actor];
-      expect(await connected(socketTo('/agent', me ? { token: me.token } : undefined))).toBe('NOT_AUTHENTICATED');
-      if (me) expect(await connected(socketTo('/agent', undefined, { cookie: me.cookie }))).toBe('NOT_AUTHENTICATED');
-    });
-  }
-
-  it('agent         /agent with a join token of the team → allow', async () => {
-    const { token } = w.server.containr.services.agents.createJoinToken(w.people.owner.actor, w.teamId);
-    const socket = socketTo('/agent', { token });
+  it('outsider      /live unsubscribe of a room it could not join grants nothing', async () => {
+    const socket = socketTo('/live', authOf('outsider'));
     expect(await connected(socket)).toBe('connected');
-    socket.disconnect();
+    expect(await socket.timeout(5_000).emitWithAck('unsubscribe', { environmentId: w.production })).toEqual({ ok: true });
+    const inRoom = (await w.server.containr.io.of('/live').in(`env:${w.production}`).fetchSockets()).some((s) => s.id === socket.id);
+    expect(inRoom).toBe(false);
   });
 });
 
-describe('Yjs /sync/:environmentId × actors (writes go to the sandbox environment)', () => {
-  /** Sends an update that sets authz[actor] and waits for the server to answer a sync step after it. */
-  async function write(actor: ActorName, token: string) {
-    const raw = rawClient(w.server.url, `${w.sandbox}?token=${token}`);
+describe('Yjs upgrades × callers (writes go to the sandbox environment)', () => {
+  /** Sends an update that sets authz[caller] and waits for the server to answer a sync step after it. */
+  async function write(caller: Caller, token: string, environmentId: string) {
+    const raw = rawClient(w.server.url, `${environmentId}?token=${token}`);
     await raw.opened;
     const doc = new Y.Doc();
-    doc.getMap('authz').set(actor, true);
+    doc.getMap('authz').set(caller, true);
     raw.ws.send(encodeUpdate(Y.encodeStateAsUpdate(doc)));
     const before = raw.received.length;
     raw.ws.send(encodeSyncStep1(new Y.Doc()));
     await waitFor(() => raw.received.slice(before).some((m) => m[0] === 0 && m[1] === 1), 5_000, 'sync step 2');
     raw.ws.close();
-    return storedDocument(w.server.containr, w.sandbox).doc.getMap('authz').get(actor) === true;
+    return storedDocument(w.server.containr, environmentId).doc.getMap('authz').get(caller) === true;
   }
 
-  for (const actor of ACTORS) {
-    const expected =
-      actor === 'anonymous' ? '4401 NOT_AUTHENTICATED' : !isRole(actor) ? '4404 NOT_FOUND' : can(actor, 'canvas:edit') ? 'read-write' : 'read-only';
-    it(`${actor.padEnd(14)} /sync → ${expected.includes('read') ? `allow (${expected})` : `deny (${expected})`}`, async () => {
-      if (actor === 'anonymous') {
-        expect(await rawClient(w.server.url, w.sandbox).closed).toEqual({ code: 4401, reason: 'NOT_AUTHENTICATED' });
-        return;
-      }
-      const me = w.people[actor];
-      if (expected.startsWith('4404')) {
-        expect(await rawClient(w.server.url, `${w.sandbox}?token=${me.token}`).closed).toEqual({ code: 4404, reason: 'NOT_FOUND' });
-        return;
-      }
-      expect(await write(actor, me.token)).toBe(expected === 'read-write');
-    });
+  for (const [path, rule] of Object.entries(UPGRADE_PERMISSIONS)) {
+    if (rule.kind !== 'yjs') continue;
+    for (const caller of CALLERS) {
+      // The share link is of production: it reads there, read-only. Everyone else writes to the sandbox.
+      const expected = (() => {
+        if (caller === 'share link') return 'read-only';
+        if (caller === 'agent' || caller === 'anonymous') return '4401 NOT_AUTHENTICATED';
+        const v = verdict(rule.read, caller);
+        if (!v.allow) return v.status === 403 ? '4403 FORBIDDEN' : '4404 NOT_FOUND';
+        const role: Role = caller === 'excluded' ? 'developer' : (caller as Role);
+        return can(role, rule.write) ? 'read-write' : 'read-only';
+      })();
+      it(`${caller.padEnd(14)} ${path}:environmentId → ${expected.includes('read') ? `allow (${expected})` : `deny (${expected})`}`, async () => {
+        expect(path, 'rawClient opens the Yjs path only: walk a new Yjs path with a client of its own').toBe(SYNC_PATH);
+        const environmentId = caller === 'share link' ? w.production : w.sandbox;
+        const token = caller === 'anonymous' ? undefined : authOf(caller)!.token;
+        if (!expected.includes('read')) {
+          const [code, reason] = expected.split(' ');
+          expect(await rawClient(w.server.url, token ? `${environmentId}?token=${token}` : environmentId).closed).toEqual({ code: Number(code), reason });
+          return;
+        }
+        expect(await write(caller, token!, environmentId)).toBe(expected === 'read-write');
+      });
+    }
   }
 
   it('viewer        /sync with the session cookie (a browser) → allow', async () => {
@@ -678,10 +827,7 @@ describe('Yjs /sync/:environmentId × actors (writes go to the sandbox environme
     expect(await raw.closed).toEqual({ code: 4403, reason: 'FORBIDDEN' });
   });
 
-  it('share link    /sync its own environment → allow (read-only); another → deny (4404)', async () => {
-    const own = rawClient(w.server.url, `${w.production}?token=${w.shareToken}`);
-    await own.opened;
-    own.ws.close();
+  it('share link    /sync another environment → deny (4404)', async () => {
     expect(await rawClient(w.server.url, `${w.staging}?token=${w.shareToken}`).closed).toEqual({ code: 4404, reason: 'NOT_FOUND' });
   });
 });
@@ -742,42 +888,82 @@ describe('Remix pages × actors (GET with the session cookie)', () => {
 });
 
 describe('Remix actions × actors (POST a valid form with the session cookie)', () => {
+  type Form = { url: string; form: Record<string, string> };
   type ActionCase = {
-    /** The page's URL, params filled in. */
-    url: () => string;
-    form: () => Record<string, string>;
-    /** What the action needs; `self` for actions on the asker's own things. */
-    rule: RouteRule;
+    label?: string;
+    /** The environment is production: the rule's `production` action applies. */
+    production?: boolean;
+    /** The page's URL (params filled in) and a valid form; throwaway teams, projects and members are made here. */
+    make: (c: Ctx) => Form | Promise<Form>;
   };
-  // Every route file that exports an action has a case here (checked below); public actions
-  // (login, signup, reset, verify, invite, logout) take no session and are covered by their API twins.
-  const ACTIONS: Record<string, ActionCase | 'public'> = {
-    login: 'public',
-    signup: 'public',
-    logout: 'public',
-    'reset._index': 'public',
-    'reset.$token': 'public',
-    'verify.$token': 'public',
-    'invite.$token': 'public',
-    'teams.switch': { url: () => '/teams/switch', form: () => ({ teamId: w.teamId }), rule: PAGE_PERMISSIONS['teams.switch'].rule },
-    '_app.projects._index': { url: () => '/projects', form: () => ({ name: unique('Page project') }), rule: { kind: 'self', why: 'own team' } },
-    '_app.settings.account': { url: () => '/settings/account', form: () => ({ intent: 'change-email', email: uniqueEmail('page-moved'), password: 'a long password' }), rule: { kind: 'self', why: 'own account' } },
-    '_app.settings.tokens': { url: () => '/settings/tokens', form: () => ({ intent: 'create', name: 'page token' }), rule: { kind: 'self', why: 'own tokens' } },
-    '_app.teams.new': { url: () => '/teams/new', form: () => ({ name: unique('Page team') }), rule: { kind: 'self', why: 'new team' } },
+  const members = (teamId = w.teamId) => `/teams/${teamId}/members`;
+  const settings = (projectId = w.projectId) => `/projects/${projectId}/settings`;
+  const secretsOf = (environmentId: string) => `/projects/${w.projectId}/secrets?env=${environmentId}`;
+  // How each intent of each page action in PAGE_ACTIONS (route-permissions.ts) is posted; '' for an action without intents.
+  const ACTION_CASES: Record<string, Record<string, ActionCase[]>> = {
+    'teams.switch': { '': [{ make: () => ({ url: '/teams/switch', form: { teamId: w.teamId } }) }] },
+    '_app.projects._index': { '': [{ make: () => ({ url: '/projects', form: { name: unique('Page project') } }) }] },
+    '_app.teams.new': { '': [{ make: () => ({ url: '/teams/new', form: { name: unique('Page team') } }) }] },
+    '_app.settings.account': {
+      'resend-verification': [
+        {
+          // Only an unconfirmed address can be mailed again: the asker's is made unconfirmed first.
+          make: ({ me }) => {
+            if (me) services().db.update(users).set({ emailVerifiedAt: null }).where(eq(users.id, me.id)).run();
+            return { url: '/settings/account', form: { intent: 'resend-verification' } };
+          },
+        },
+      ],
+      'change-email': [
+        { make: () => ({ url: '/settings/account', form: { intent: 'change-email', email: uniqueEmail('page-moved'), password: 'a long password' } }) },
+      ],
+    },
+    '_app.settings.tokens': {
+      create: [{ make: () => ({ url: '/settings/tokens', form: { intent: 'create', name: 'page token' } }) }],
+      revoke: [{ make: ({ me }) => ({ url: '/settings/tokens', form: { intent: 'revoke', id: me ? services().tokens.create(me.actor, 'throwaway').id : 'none' } }) }],
+    },
     '_app.teams.$teamId.members': {
-      url: () => `/teams/${w.teamId}/members`,
-      form: () => ({ intent: 'rename', name: 'Fixture Team' }),
-      rule: ROUTE_PERMISSIONS['PATCH /api/teams/:id'],
+      invite: [{ make: () => ({ url: members(), form: { intent: 'invite', email: uniqueEmail('page-invited'), role: 'viewer' } }) }],
+      role: [{ make: async () => ({ url: members(), form: { intent: 'role', userId: await spareMember(), role: 'developer' } }) }],
+      remove: [{ make: async () => ({ url: members(), form: { intent: 'remove', userId: await spareMember() } }) }],
+      revoke: [
+        {
+          make: async () => {
+            const { invite } = await services().invites.create(asOwner(), w.teamId, { email: uniqueEmail('page-revoked'), role: 'viewer' });
+            return { url: members(), form: { intent: 'revoke', inviteId: invite.id } };
+          },
+        },
+      ],
+      resend: [{ make: () => ({ url: members(), form: { intent: 'resend', inviteId: w.inviteId } }) }],
+      rename: [{ make: () => ({ url: members(), form: { intent: 'rename', name: 'Fixture Team' } }) }],
+      transfer: [{ make: () => ({ url: members(throwawayTeam()), form: { intent: 'transfer', userId: w.people.admin.id } }) }],
+      delete: [{ make: () => ({ url: members(throwawayTeam()), form: { intent: 'delete' } }) }],
+      // The instance admin sets quotas from the members page of a team it is in (here its personal team); blank fields: the defaults.
+      quota: [
+        {
+          make: () => {
+            const own = services().teams.listForUser(w.people['instance admin'].id).find((t) => t.personal)!.id;
+            return { url: members(own), form: { intent: 'quota', maxProjects: '', maxServices: '', maxCpu: '', maxMemoryMb: '' } };
+          },
+        },
+      ],
     },
     '_app.projects.$projectId.settings': {
-      url: () => `/projects/${w.projectId}/settings`,
-      form: () => ({ intent: 'rename', name: 'Fixture Project', description: 'renamed from its page' }),
-      rule: ROUTE_PERMISSIONS['PATCH /api/projects/:id'],
+      rename: [{ make: () => ({ url: settings(), form: { intent: 'rename', name: 'Fixture Project', description: 'renamed from its page' } }) }],
+      delete: [{ make: () => ({ url: settings(throwawayProject()), form: { intent: 'delete' } }) }],
+      'create-environment': [{ make: () => ({ url: settings(), form: { intent: 'create-environment', environment: unique('page') } }) }],
+      'delete-environment': [{ make: () => ({ url: settings(), form: { intent: 'delete-environment', environmentId: throwawayEnvironment() } }) }],
+      access: [{ make: () => ({ url: settings(throwawayProject()), form: { intent: 'access', mode: 'members', userId: w.people.developer.id } }) }],
     },
     '_app.projects.$projectId.secrets': {
-      url: () => `/projects/${w.projectId}/secrets?env=${w.staging}`,
-      form: () => ({ intent: 'set', name: 'PAGE_SECRET', value: 'from the page' }),
-      rule: ROUTE_PERMISSIONS['PUT /api/environments/:id/secrets/:name'],
+      set: [
+        { label: 'staging', make: () => ({ url: secretsOf(w.staging), form: { intent: 'set', name: 'PAGE_SECRET', value: 'from the page' } }) },
+        { label: 'production', production: true, make: () => ({ url: secretsOf(w.production), form: { intent: 'set', name: 'PAGE_SECRET', value: 'from the page' } }) },
+      ],
+      delete: [
+        { label: 'staging', make: () => ({ url: secretsOf(w.staging), form: { intent: 'delete', name: throwawaySecret(w.staging) } }) },
+        { label: 'production', production: true, make: () => ({ url: secretsOf(w.production), form: { intent: 'delete', name: throwawaySecret(w.production) } }) },
+      ],
     },
   };
 
@@ -819,44 +1005,68 @@ describe('Remix actions × actors (POST a valid form with the session cookie)', 
     expect(members()).toEqual([w.people.viewer.id]);
   });
 
-  it('every route file with an action has a case', () => {
+  const routeFile = (routeId: string) => readdirSync(join(ROOT, 'app/routes')).find((f) => f.replace(/\.tsx?$/, '') === routeId);
+
+  it('every route file with an action has an entry in PAGE_ACTIONS, and every entry a route file with an action', () => {
     const withAction = readdirSync(join(ROOT, 'app/routes'))
       .filter((f) => /\.tsx?$/.test(f))
       .filter((f) => /export (async )?function action|export const action/.test(readFileSync(join(ROOT, 'app/routes', f), 'utf8')))
       .map((f) => f.replace(/\.tsx?$/, ''));
-    expect(withAction.filter((f) => !ACTIONS[f]), 'route files with an action but no case in ACTIONS').toEqual([]);
+    expect(withAction.filter((f) => !PAGE_ACTIONS[f]), 'route files with an action but no entry in PAGE_ACTIONS').toEqual([]);
+    expect(Object.keys(PAGE_ACTIONS).filter((f) => !withAction.includes(f)), 'PAGE_ACTIONS entries without a route action').toEqual([]);
   });
 
-  for (const [routeId, c] of Object.entries(ACTIONS)) {
-    if (c === 'public') continue;
-    for (const actor of ACTORS) {
-      const v = verdict(c.rule, actor);
-      const expected = v.allow ? 'allow' : actor === 'anonymous' ? 'login' : 'deny';
-      it(`${actor.padEnd(14)} action ${pagePath(routeId)} → ${expected}`, async () => {
-        const me = actor === 'anonymous' ? null : w.people[actor];
-        const res = await fetch(`${w.server.url}${c.url()}`, {
-          method: 'POST',
-          redirect: 'manual',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', ...(me ? { cookie: me.cookie } : {}) },
-          body: new URLSearchParams(c.form()).toString(),
-        });
-        const text = await res.text();
-        const location = res.headers.get('location');
-        const detail = `POST ${c.url()} → ${res.status} ${location ?? ''} ${text.slice(0, 200)}`;
-        if (expected === 'login') {
-          expect(res.status, detail).toBe(302);
-          expect(location, detail).toMatch(/^\/login/);
-        } else if (expected === 'deny' && (v as { status: number }).status === 404) {
-          expect(res.status, detail).toBe(404);
-        } else if (expected === 'deny') {
-          // Forms show a refused action as a form error (400) with the reason, never as done.
-          expect(res.status, detail).toBe(400);
-          expect(text, detail).toMatch(/cannot do this|do not have permission/);
-        } else {
-          expect([200, 302], detail).toContain(res.status);
-          if (location) expect(location, detail).not.toMatch(/^\/login/);
+  it('each action’s intents (its zod union and its forms) are exactly those in PAGE_ACTIONS, and each has a case here', () => {
+    for (const [routeId, intents] of Object.entries(PAGE_ACTIONS)) {
+      if (intents === 'public') continue;
+      const source = readFileSync(join(ROOT, 'app/routes', routeFile(routeId)!), 'utf8');
+      const declared = [...new Set([...source.matchAll(/intent:\s*z\.literal\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]))].sort();
+      const posted = [...new Set([...source.matchAll(/name=["']intent["']\s+value=["']([^"']+)["']/g)].map((m) => m[1]))].sort();
+      const listed = Object.keys(intents).filter((i) => i !== '').sort();
+      expect(declared, `${routeId}: intents the action accepts vs PAGE_ACTIONS`).toEqual(listed);
+      expect(posted.filter((i) => !declared.includes(i)), `${routeId}: forms post intents the action does not declare`).toEqual([]);
+      if (declared.length === 0) expect(Object.keys(intents), `${routeId}: an action without intents is listed under ''`).toEqual(['']);
+      const cases = ACTION_CASES[routeId] ?? {};
+      expect(Object.keys(intents).filter((i) => !cases[i]?.length), `${routeId}: intents without a case in ACTION_CASES`).toEqual([]);
+    }
+  });
+
+  for (const [routeId, intents] of Object.entries(PAGE_ACTIONS)) {
+    if (intents === 'public') continue;
+    for (const [intent, rule] of Object.entries(intents)) {
+      for (const c of ACTION_CASES[routeId]?.[intent] ?? []) {
+        for (const actor of ACTORS) {
+          const v = verdict(rule, actor, c.production);
+          const expected = v.allow ? 'allow' : actor === 'anonymous' ? 'login' : 'deny';
+          const what = `${pagePath(routeId)}${intent ? ` ${intent}` : ''}${c.label ? ` (${c.label})` : ''}`;
+          it(`${actor.padEnd(14)} action ${what} → ${expected}`, async () => {
+            const me = actor === 'anonymous' ? null : w.people[actor];
+            const { url, form } = await c.make({ actor, me });
+            const res = await fetch(`${w.server.url}${url}`, {
+              method: 'POST',
+              redirect: 'manual',
+              headers: { 'content-type': 'application/x-www-form-urlencoded', ...(me ? { cookie: me.cookie } : {}) },
+              body: new URLSearchParams(form).toString(),
+            });
+            const text = await res.text();
+            const location = res.headers.get('location');
+            const detail = `POST ${url} ${JSON.stringify(form)} → ${res.status} ${location ?? ''} ${text.slice(0, 200)}`;
+            if (expected === 'login') {
+              expect(res.status, detail).toBe(302);
+              expect(location, detail).toMatch(/^\/login/);
+            } else if (expected === 'deny' && (v as { status: number }).status === 404) {
+              expect(res.status, detail).toBe(404);
+            } else if (expected === 'deny') {
+              // Forms show a refused action as a form error (400) with the reason, never as done.
+              expect(res.status, detail).toBe(400);
+              expect(text, detail).toMatch(/cannot do this|do not have permission/);
+            } else {
+              expect([200, 302], detail).toContain(res.status);
+              if (location) expect(location, detail).not.toMatch(/^\/login/);
+            }
+          });
         }
-      });
+      }
     }
   }
 });

@@ -16,7 +16,8 @@ export function clientIp(req: Request): string | null {
 
 /** Attaches `req.viewer` (or null) and refreshes the session cookie when lucia asks. */
 export function authenticate(services: Services): RequestHandler {
-  return (req, res, next) => {
+  // Named: the authorization test lists every middleware by name (route-permissions.ts).
+  return function authenticateRequest(req, res, next) {
     services.auth
       .authenticate({ authorization: req.headers.authorization, cookie: req.headers.cookie }, clientIp(req))
       .then(({ viewer, setCookie }) => {

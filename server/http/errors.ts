@@ -21,7 +21,8 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T
 }
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (error, req, res, next) => {
+  // Named: the authorization test lists every middleware by name (route-permissions.ts).
+  return function handleError(error, req, res, next) {
     if (res.headersSent) return next(error);
     if (error instanceof DomainError) {
       if (error.retryAfterS) res.setHeader('Retry-After', String(error.retryAfterS));

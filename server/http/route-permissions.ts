@@ -185,25 +185,69 @@ export const ROUTE_PERMISSIONS: Record<string, RouteRule> = {
 
 export type RouteKey = `${string} /${string}`;
 
+const VITE = 'Vite’s dev server (development only): client modules and assets of the app, no data of ours';
+const STATIC = 'the built client bundle (production only): files, no data of ours';
+
+/**
+ * Every handler the express app runs that is neither a route nor a router, as
+ * `USE <mount path> <function name>`: these can answer requests too, so each is
+ * named and explained here, and `listRoutes` refuses to walk past one it does
+ * not know. (Anonymous functions cannot be told apart: give middleware a name.)
+ */
+export const MIDDLEWARE: Record<string, string> = {
+  'USE / query': 'express: parses the query string',
+  'USE / expressInit': 'express: request and response set-up',
+  'USE / sameOrigin': 'refuses cookie-authenticated cross-site writes (CSRF); answers nothing itself',
+  'USE / authenticateRequest': 'attaches the viewer from the session cookie or bearer token; answers nothing itself',
+  'USE /api jsonParser': 'parses JSON bodies (size-limited)',
+  'USE /api apiNotFound': 'the 404 for any /api path no route answers',
+  'USE /alerts/ack urlencodedParser': 'parses the acknowledge form (size-limited)',
+  'USE / handleError': 'turns errors into JSON statuses',
+  'USE / viteRejectInvalidRequestMiddleware': VITE,
+  'USE / corsMiddleware': VITE,
+  'USE / viteHostCheckMiddleware': VITE,
+  'USE / viteCachedTransformMiddleware': VITE,
+  'USE / viteHMRPingMiddleware': VITE,
+  'USE / viteServePublicMiddleware': VITE,
+  'USE / viteTransformMiddleware': VITE,
+  'USE / viteServeRawFsMiddleware': VITE,
+  'USE / viteServeStaticMiddleware': VITE,
+  'USE / viteErrorMiddleware': VITE,
+  // Added by Vite on its first request; opens a file of the project in an editor on the server's machine.
+  'USE /__open-in-editor launchEditorMiddleware': VITE,
+  'USE /assets serveStatic': STATIC,
+  'USE / serveStatic': STATIC,
+};
+
 /**
  * Every `METHOD /path` the express app (or router) answers, mounted routers
- * included, with their mount paths. Middleware without routes (body parsers,
- * auth, static files, catch-alls such as Remix's `*`) is not a route.
+ * included, with their mount paths. Catch-all routes (Remix's `*`) are not
+ * listed. Any other handler must be in `known` (MIDDLEWARE): an unknown one
+ * throws, since it could answer requests no table mentions.
  */
-export function listRoutes(router: Router | { _router?: Router }): string[] {
+export function listRoutes(router: Router | { _router?: Router }, known: Record<string, string> = MIDDLEWARE): string[] {
   type Layer = {
-    route?: { path: string | string[]; methods: Record<string, boolean> };
-    handle: { stack?: Layer[] };
+    name?: string;
+    route?: { path: string | string[]; methods: Record<string, boolean> } | string;
+    handle: { stack?: Layer[]; name: string };
     regexp: RegExp & { fast_slash?: boolean; fast_star?: boolean };
     keys: { name: string | number }[];
   };
   const root = ('_router' in router && router._router ? router._router : router) as unknown as { stack: Layer[] };
   const out: string[] = [];
+  const unknown: string[] = [];
+  const middleware = (path: string, name: string) => {
+    const key = `USE ${path || '/'} ${name || '<anonymous>'}`;
+    if (!(key in known)) unknown.push(key);
+  };
   const walk = (stack: Layer[], prefix: string) => {
     for (const layer of stack) {
-      // Not an express layer (e.g. the entries of Vite's connect middleware stack in development).
-      if (!(layer.regexp instanceof RegExp)) continue;
-      if (layer.route) {
+      // A connect app's entries (Vite's middleware stack in development): `route` is a path string.
+      if (!(layer.regexp instanceof RegExp)) {
+        middleware(prefix + (typeof layer.route === 'string' ? layer.route : ''), layer.handle.name);
+        continue;
+      }
+      if (layer.route && typeof layer.route === 'object') {
         const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
         for (const path of paths) {
           if (path === '*') continue;
@@ -214,10 +258,15 @@ export function listRoutes(router: Router | { _router?: Router }): string[] {
         }
       } else if (layer.handle.stack) {
         walk(layer.handle.stack, prefix + mountPath(layer));
+      } else {
+        middleware(prefix + mountPath(layer), layer.handle.name);
       }
     }
   };
   walk(root.stack, '');
+  if (unknown.length > 0) {
+    throw new Error(`handlers that are neither routes nor routers, not in MIDDLEWARE (route-permissions.ts): ${[...new Set(unknown)].join(', ')}`);
+  }
   return [...new Set(out)].sort();
 }
 
@@ -274,6 +323,121 @@ export const PAGE_PERMISSIONS: Record<string, PageRule> = {
   '_app.projects.$projectId.secrets': { rule: action('environment:read', 'project') },
   '_app.projects.$projectId.alerts': { rule: action('project:read', 'project') },
   '_app.projects.$projectId.env.$environmentId': { rule: action('environment:read', 'environment') },
+};
+
+/**
+ * The Remix page actions, by route file and form `intent` (the literals of the
+ * module's `discriminatedUnion('intent', …)`; `''` for an action without
+ * intents). The test posts every intent as every actor and checks that each
+ * action module's intents are exactly the ones listed here. `'public'`: the
+ * action takes no session (login, sign-up, mailed links); its API twin is walked.
+ */
+export const PAGE_ACTIONS: Record<string, Record<string, RouteRule> | 'public'> = {
+  login: 'public',
+  signup: 'public',
+  logout: 'public',
+  'reset._index': 'public',
+  'reset.$token': 'public',
+  'verify.$token': 'public',
+  'invite.$token': 'public',
+  'teams.switch': { '': PAGE_PERMISSIONS['teams.switch'].rule },
+  '_app.projects._index': { '': self('creates a project in the current team, which must be the user’s') },
+  '_app.teams.new': { '': self('anyone may start a team') },
+  '_app.settings.account': {
+    'resend-verification': ROUTE_PERMISSIONS['POST /api/auth/verify/resend'],
+    'change-email': ROUTE_PERMISSIONS['POST /api/auth/email'],
+  },
+  '_app.settings.tokens': {
+    create: ROUTE_PERMISSIONS['POST /api/tokens'],
+    revoke: ROUTE_PERMISSIONS['DELETE /api/tokens/:id'],
+  },
+  '_app.teams.$teamId.members': {
+    invite: ROUTE_PERMISSIONS['POST /api/teams/:id/invites'],
+    role: ROUTE_PERMISSIONS['PATCH /api/teams/:id/members/:userId'],
+    remove: ROUTE_PERMISSIONS['DELETE /api/teams/:id/members/:userId'],
+    revoke: ROUTE_PERMISSIONS['DELETE /api/invites/:id'],
+    resend: ROUTE_PERMISSIONS['POST /api/invites/:id/resend'],
+    rename: ROUTE_PERMISSIONS['PATCH /api/teams/:id'],
+    transfer: ROUTE_PERMISSIONS['POST /api/teams/:id/transfer'],
+    delete: ROUTE_PERMISSIONS['DELETE /api/teams/:id'],
+    quota: ROUTE_PERMISSIONS['PUT /api/teams/:id/quota'],
+  },
+  '_app.projects.$projectId.settings': {
+    rename: ROUTE_PERMISSIONS['PATCH /api/projects/:id'],
+    delete: ROUTE_PERMISSIONS['DELETE /api/projects/:id'],
+    'create-environment': ROUTE_PERMISSIONS['POST /api/projects/:id/environments'],
+    'delete-environment': ROUTE_PERMISSIONS['DELETE /api/environments/:id'],
+    access: ROUTE_PERMISSIONS['PUT /api/projects/:id/members'],
+  },
+  '_app.projects.$projectId.secrets': {
+    set: ROUTE_PERMISSIONS['PUT /api/environments/:id/secrets/:name'],
+    delete: ROUTE_PERMISSIONS['DELETE /api/environments/:id/secrets/:name'],
+  },
+};
+
+// ── sockets and upgrades ─────────────────────────────────────────────────────
+
+/** Who may open a socket.io namespace. */
+export type SocketConnectRule =
+  /** Nobody: the namespace refuses every connection. */
+  | { kind: 'none'; why: string }
+  /** A signed-in user (session cookie from our own origin, or `auth: { token }` with an API token); `shareLink`: a share-link token too. */
+  | { kind: 'user'; shareLink: boolean }
+  /** A node agent: `auth: { token }` with a join token or its node token; user credentials are refused. */
+  | { kind: 'agent-token' };
+
+/** What one client → server event of a namespace requires, once connected. */
+export type SocketEventRule =
+  /** For user namespaces; `shareLink`: what a share-link socket gets (its own environment only), if it may send this at all. */
+  | { rule: RouteRule; shareLink?: 'own-environment' }
+  /** For /agent: the event can only describe the sending node (its id comes from the token, not the payload). */
+  | { rule: { kind: 'node'; why: string }; shareLink?: never };
+
+export type SocketRule = { connect: SocketConnectRule; events: Record<string, SocketEventRule> };
+
+const nodeOwn = (why: string): SocketEventRule => ({ rule: { kind: 'node', why } });
+
+/**
+ * Every socket.io namespace (`containr.surfaces().namespaces`) and every event a
+ * client may send on it (the handlers the server registers on a connected
+ * socket). The test fails for a namespace or an event without an entry here.
+ */
+export const SOCKET_PERMISSIONS: Record<string, SocketRule> = {
+  '/': { connect: { kind: 'none', why: 'socket.io always has the main namespace; nothing is served on it' }, events: {} },
+  '/live': {
+    connect: { kind: 'user', shareLink: true },
+    events: {
+      subscribe: { rule: action('environment:read', 'environment'), shareLink: 'own-environment' },
+      unsubscribe: { rule: self('leaves a room the socket is in; grants nothing'), shareLink: 'own-environment' },
+    },
+  },
+  '/agent': {
+    connect: { kind: 'agent-token' },
+    events: {
+      hello: nodeOwn('a node id other than the token’s disconnects the agent (agents/hub.test.ts)'),
+      heartbeat: nodeOwn('keeps the own node alive'),
+      inventory: nodeOwn('the own node’s containers, managed ones only'),
+      'task:progress': nodeOwn('progress of a task sent to this node; other nodes’ task ids are not found'),
+      'task:result': nodeOwn('result of a task sent to this node; other nodes’ task ids are not found'),
+      logs: nodeOwn('log lines of containers on this node; the environment is read from the database, not the labels'),
+      stats: nodeOwn('samples of containers on this node'),
+      event: nodeOwn('engine events of containers on this node'),
+    },
+  },
+};
+
+/** Who may open a WebSocket upgrade that is not socket.io's. */
+export type UpgradeRule =
+  /** Yjs: `read` to open (read-only), `write` for updates to be kept; a share-link token reads its own environment. */
+  | { kind: 'yjs'; read: RouteRule; write: Action; shareLink: 'read-only' }
+  /** Handed to another listener whose own table applies. */
+  | { kind: 'delegated'; why: string };
+
+/** Every WebSocket upgrade the server routes (`containr.surfaces().upgrades`): path prefixes, and `protocol:<name>`. */
+export const UPGRADE_PERMISSIONS: Record<string, UpgradeRule> = {
+  '/sync/': { kind: 'yjs', read: action('environment:read', 'environment'), write: 'canvas:edit', shareLink: 'read-only' },
+  '/socket.io/': { kind: 'delegated', why: 'socket.io: each namespace is in SOCKET_PERMISSIONS' },
+  'protocol:vite-hmr': { kind: 'delegated', why: 'Vite’s hot reload, in development only: module updates, no data of ours' },
 };
 
 /** A Remix flat-routes file name → its URL pattern (`_app.projects.$projectId.env.$environmentId` → `/projects/:projectId/env/:environmentId`). */
