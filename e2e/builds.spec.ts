@@ -1,0 +1,204 @@
+/**
+ * Builds from git, for real: the test makes a git repository (a Node app without a
+ * Dockerfile) in a temporary directory, connects it to a service in the side panel, deploys,
+ * reads the build's output as it streams into the deployment drawer, opens the service's URL
+ * through the router, and finds the generated Dockerfile in the panel, ready to eject.
+ *
+ *   CONTAINR_BUILD_DIR=build-h9 npx remix vite:build && \
+ *   DOCKER_HOST=unix:///work/main/.containr/engine/docker.sock CONTAINR_BUILD_DIR=build-h9 \
+ *     E2E_PORT=3291 npx playwright test e2e/builds.spec.ts --output=/tmp/pw-h9
+ */
+import type { Locator, Page } from '@playwright/test';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gitRepo, nodeFiles } from '../server/builds/test-repos';
+import { expect, test } from './fixtures';
+
+/** A cold build of the sample plus a container start; the engine here is shared and slow at times. */
+const BUILT = { timeout: 120_000 };
+const SHOTS = process.env.BUILDS_SHOTS_DIR;
+
+test.describe.configure({ timeout: 300_000 });
+
+const node = (page: Page, name: string): Locator => page.locator(`[data-testid="canvas-node"][data-name="${name}"]`);
+
+/** The Node sample, with a build script that prints a numbered line every 0.7 s: a build slow enough to watch. */
+function sampleRepo(root: string) {
+  const files = nodeFiles('hello from a git build');
+  const pkg = JSON.parse(files['package.json']) as { scripts: Record<string, string> };
+  const tick = `console.log('compiling part ' + ++i); if (i === 5) clearInterval(t);`;
+  pkg.scripts.build = `node -e "let i = 0; const t = setInterval(() => { ${tick} }, 700)"`;
+  // A file of its own makes every run's build context new: the layer cache of an earlier run never skips the script.
+  return gitRepo(root, 'shop', { ...files, 'package.json': JSON.stringify(pkg, null, 2), 'run-id.txt': `${randomUUID()}\n` });
+}
+
+async function createProject(page: Page, name: string): Promise<{ projectId: string; environmentId: string }> {
+  await page.getByLabel('New project').fill(name);
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'live');
+  const match = /\/projects\/([^/]+)\/env\/([^/?#]+)/.exec(page.url());
+  if (!match) throw new Error(`not on a canvas: ${page.url()}`);
+  return { projectId: match[1], environmentId: match[2] };
+}
+
+/** What the service answers at its public URL, through chromium (which resolves *.localhost to loopback). */
+async function fetchThroughRouter(page: Page, url: string): Promise<string> {
+  const tab = await page.context().newPage();
+  try {
+    const response = await tab.goto(url, { timeout: 10_000 });
+    return `${response?.status() ?? 0} ${(await tab.locator('body').innerText()).trim()}`;
+  } catch (error) {
+    return `unreachable: ${String(error).split('\n')[0]}`;
+  } finally {
+    await tab.close();
+  }
+}
+
+/** Removes the images the build tagged `containr/<slug>/…` (nothing to do without a unix DOCKER_HOST). */
+async function removeBuiltImages(slug: string): Promise<void> {
+  const host = process.env.DOCKER_HOST;
+  if (!host?.startsWith('unix://')) return;
+  const socketPath = host.slice('unix://'.length);
+  const call = (method: string, path: string) =>
+    new Promise<string>((resolve, reject) => {
+      const req = httpRequest({ socketPath, method, path }, (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve(body));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const images = JSON.parse(await call('GET', '/images/json')) as Array<{ Id: string; RepoTags: string[] | null }>;
+  for (const image of images) {
+    if ((image.RepoTags ?? []).some((t) => t.startsWith(`containr/${slug}/`))) await call('DELETE', `/images/${image.Id}?force=1`);
+  }
+}
+
+let root = '';
+let cleanup: { page: Page; projectId: string; slug: string } | null = null;
+
+test.beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'containr-e2e-builds-'));
+});
+
+test.afterEach(async () => {
+  if (!cleanup) return;
+  const { page, projectId, slug } = cleanup;
+  cleanup = null;
+  expect((await page.request.delete(`/api/projects/${projectId}`)).status()).toBe(204);
+  await removeBuiltImages(slug);
+});
+
+test.afterAll(() => {
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+test('connect a git repository, deploy, watch the build, open the URL', async ({ page, account: _signedUp }) => {
+  const slug = `gitshop-${Date.now().toString(36)}`;
+  const { projectId, environmentId } = await createProject(page, slug);
+  cleanup = { page, projectId, slug };
+  const repo = sampleRepo(root);
+  const panel = page.getByTestId('service-panel');
+
+  await test.step('a service whose source is the repository', async () => {
+    await page.getByTestId('add-service').click();
+    const form = page.getByRole('form', { name: 'New service' });
+    await form.getByLabel('Name').fill('web');
+    await form.getByLabel('Image').fill('containr/busybox:latest');
+    await form.getByRole('button', { name: 'Add service' }).click();
+    await expect(node(page, 'web')).toBeVisible();
+
+    await panel.getByRole('radiogroup', { name: 'Source type' }).getByRole('radio', { name: 'Git repository' }).check();
+    const repository = panel.locator('#field-sp-repo');
+    await repository.fill(repo.url);
+    await repository.press('Enter');
+    await expect(panel.locator('#field-sp-branch')).toHaveValue('main');
+    // A local repository needs no credentials; pushes deploy by default.
+    await expect(panel.locator('#field-sp-credentials')).toHaveValue('');
+    await expect(panel.getByRole('checkbox', { name: /Deploy on push/ })).toBeChecked();
+    await expect(panel.getByTestId('dockerfile-none')).toBeVisible();
+
+    await page.getByLabel('New port').fill('3000');
+    await page.getByRole('button', { name: 'Add port' }).click();
+    await page.getByLabel('Port 3000 public').check();
+    await expect(node(page, 'web').locator('.cnode-port')).toHaveText(':3000');
+    if (SHOTS) await panel.screenshot({ path: join(SHOTS, 'builds-source-form.png') });
+  });
+
+  await test.step('deploy: the build log streams into the drawer', async () => {
+    await page.getByTestId('deploy-button').click();
+    const popover = page.getByRole('dialog', { name: 'Deploy', exact: true });
+    await popover.getByLabel('Message').fill('First build');
+    await popover.getByTestId('deploy-submit').click();
+
+    const drawer = page.getByTestId('deployment-drawer');
+    const log = drawer.getByTestId('build-log');
+    await expect(drawer.getByTestId('build-step').first()).toContainText(`web: building ${repo.url}`, BUILT);
+    // Live: the first line of the build script is on screen before its last one is printed.
+    await expect(log).toContainText('compiling part 1', BUILT);
+    expect(await log.innerText()).not.toContain('compiling part 5');
+    await expect(page.getByTestId('deployment-pill')).toHaveAttribute('data-status', 'running');
+    // The build's own lines come as written: the engine's steps, in monospace, not capitalized.
+    await expect(log).toContainText(/Step 1\/\d+ : FROM containr\/node/);
+    await expect(log).toHaveCSS('font-family', /mono/i);
+    // A cancellable build while it runs.
+    await expect(drawer.getByTestId('build-cancel')).toBeVisible();
+    await expect(log).toContainText('compiling part 5', BUILT);
+    if (SHOTS) await drawer.screenshot({ path: join(SHOTS, 'builds-drawer-log.png') });
+  });
+
+  await test.step('the service runs the build and answers at its URL', async () => {
+    const status = node(page, 'web').getByTestId('node-status');
+    await expect(status).toHaveAttribute('data-state', 'running', BUILT);
+    await expect(page.getByTestId('deployment-pill')).toHaveAttribute('data-status', 'succeeded', BUILT);
+    await expect(page.getByTestId('deployment-drawer').getByTestId('build-step').first()).toHaveClass(/is-ok/);
+    const url = (await node(page, 'web').getByTestId('node-url').getAttribute('href')) ?? '';
+    expect(url).toBe(`http://web-production.${slug}.localhost:${new URL(page.url()).port}`);
+    await expect.poll(() => fetchThroughRouter(page, url), BUILT).toBe('200 hello from a git build');
+  });
+
+  await test.step('the generated Dockerfile is in the panel, to copy or download', async () => {
+    await node(page, 'web').click();
+    await expect(panel).toBeVisible();
+    const dockerfile = panel.getByTestId('generated-dockerfile');
+    await expect(dockerfile).toContainText('Node runtime', BUILT);
+    await expect(dockerfile.locator('pre')).toContainText('FROM containr/node');
+    await expect(dockerfile.locator('pre')).toContainText('CMD');
+    await expect(dockerfile).toContainText('save it as Dockerfile in the root directory and commit it');
+    const [download] = await Promise.all([page.waitForEvent('download'), dockerfile.getByTestId('dockerfile-download').click()]);
+    expect(download.suggestedFilename()).toBe('Dockerfile');
+    const saved = await download.path();
+    expect(readFileSync(saved, 'utf8').trim()).toBe((await dockerfile.locator('pre').innerText()).trim());
+    if (SHOTS) {
+      await dockerfile.scrollIntoViewIfNeeded();
+      await panel.screenshot({ path: join(SHOTS, 'builds-dockerfile.png') });
+    }
+  });
+
+  await test.step('deploy credentials from the secrets, and deploy on push, are edits like any other', async () => {
+    const secret = await page.request.put(`/api/environments/${environmentId}/secrets/DEPLOY_TOKEN`, { data: { value: 'ghp_not-real' } });
+    expect(secret.ok()).toBe(true);
+    const credentials = panel.locator('#field-sp-credentials');
+    await credentials.focus(); // the picker reads the environment's secrets again
+    await expect(credentials.locator('option', { hasText: 'DEPLOY_TOKEN' })).toHaveCount(1);
+    await credentials.selectOption('DEPLOY_TOKEN');
+    await expect(page.getByTestId('staged-changes-button')).toHaveAttribute('data-count', '1');
+    await credentials.selectOption('');
+    await expect(page.getByTestId('staged-changes-button')).toHaveAttribute('data-count', '0');
+
+    const onPush = panel.getByRole('checkbox', { name: /Deploy on push/ });
+    await onPush.uncheck();
+    await expect(panel.getByText('A push to main waits as a staged change until the next Deploy.')).toBeVisible();
+    await expect(page.getByTestId('staged-changes-button')).toHaveAttribute('data-count', '1');
+    if (SHOTS) {
+      await onPush.scrollIntoViewIfNeeded();
+      await panel.screenshot({ path: join(SHOTS, 'builds-source-git-options.png') });
+    }
+    await onPush.check();
+    await expect(page.getByTestId('staged-changes-button')).toHaveAttribute('data-count', '0');
+  });
+});
