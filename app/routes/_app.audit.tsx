@@ -19,7 +19,7 @@ const ACTIONS = [
   'invite.*',
   'project.*',
   'environment.*',
-  'security.denied',
+  'security.*',
   'token.*',
   'member.role_change',
   'member.join',

@@ -21,6 +21,7 @@ const ACTIVITY_LABEL: Record<string, string> = {
   'auth.email_change': 'Address changed',
   'auth.reset_request': 'Password reset requested',
   'auth.password_reset': 'Password reset',
+  'security.token_refused': 'A used or expired link of yours was tried',
 };
 
 export function loader({ request, context }: LoaderFunctionArgs) {

@@ -1,4 +1,6 @@
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditLog } from '../../db/schema';
 import { mailTo, mailsTo, PASSWORD, signUpAs, tokenIn, uniqueEmail } from '../teams/test-support';
 import { client, startTestServer, type TestServer } from '../test-utils';
 import { RESET_TTL_MS } from './account';
@@ -129,6 +131,57 @@ describe('password reset', () => {
     expect((await anon()('POST', '/api/auth/reset', {})).status).toBe(422);
     expect((await anon()('POST', '/api/auth/reset/confirm', { token: 'x', password: 'a brand new password' })).status).toBe(422);
     expect((await anon()('POST', '/api/auth/reset', '{"email":', { 'content-type': 'application/json' })).status).toBe(400);
+  });
+});
+
+describe('refused links are security events', () => {
+  /** The account's `security.token_refused` entries (read from the database: they belong to no team). */
+  const refusals = (userId: string) =>
+    server.containr.services.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'security.token_refused'), eq(auditLog.targetId, userId)))
+      .all();
+
+  it('records a reused verification link and a reused or expired reset link, without the token; unknown links record nothing', async () => {
+    const person = await signUpAs(server);
+    const verifyToken = tokenIn(await mailTo(server, person.email, /Confirm your email/), '/verify/');
+    expect((await anon()('POST', '/api/auth/verify', { token: verifyToken })).status).toBe(200);
+    expect(refusals(person.id)).toEqual([]);
+    expect((await anon()('POST', '/api/auth/verify', { token: verifyToken })).status).toBe(410);
+
+    await anon()('POST', '/api/auth/reset', { email: person.email });
+    const resetToken = tokenIn(await mailTo(server, person.email, /Reset your/), '/reset/');
+    expect((await anon()('POST', '/api/auth/reset/confirm', { token: resetToken, password: 'a brand new password' })).status).toBe(200);
+    expect((await anon()('POST', '/api/auth/reset/confirm', { token: resetToken, password: 'yet another password' })).status).toBe(410);
+
+    await anon()('POST', '/api/auth/reset', { email: person.email });
+    await expect.poll(() => mailsTo(server, person.email, /Reset your/).length).toBe(2);
+    const staleToken = tokenIn(mailsTo(server, person.email, /Reset your/).find((m) => !m.text.includes(resetToken))!, '/reset/');
+    offset += RESET_TTL_MS + 1_000;
+    try {
+      expect((await anon()('POST', '/api/auth/reset/confirm', { token: staleToken, password: 'a third password' })).status).toBe(410);
+    } finally {
+      offset = 0;
+    }
+    expect((await anon()('POST', '/api/auth/reset/confirm', { token: `rst_${'x'.repeat(43)}`, password: 'a third password' })).status).toBe(404);
+    expect((await anon()('POST', '/api/auth/verify', { token: `ver_${'x'.repeat(43)}` })).status).toBe(404);
+
+    const rows = refusals(person.id);
+    expect(rows.map((r) => [r.details.purpose, r.details.reason])).toEqual([
+      ['verify-email', 'used'],
+      ['reset-password', 'used'],
+      ['reset-password', 'expired'],
+    ]);
+    for (const row of rows) {
+      expect(row).toMatchObject({ actorId: null, targetType: 'user', ip: expect.any(String) });
+      expect(Object.keys(row.details).sort()).toEqual(['purpose', 'reason', 'tokenId']);
+      for (const token of [verifyToken, resetToken, staleToken]) expect(JSON.stringify(row)).not.toContain(token.slice(4));
+    }
+    // The account's owner sees them in its activity.
+    const session = (await login(person.email, 'a brand new password')).headers.get('set-cookie')!.split(';')[0];
+    const activity = (await client(server.url, { cookie: session })('GET', '/api/account')).body.activity.map((e: { action: string }) => e.action);
+    expect(activity).toContain('security.token_refused');
   });
 });
 

@@ -3,14 +3,14 @@
 // reveal whether an address has an account.
 import { and, eq, ne } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { users } from '../../db/schema';
+import { users, type EmailTokenPurpose } from '../../db/schema';
 import type { Actor, Audit } from '../audit/service';
 import type { Clock } from '../clock';
 import { conflict, DomainError, invalid } from '../errors';
 import type { Links } from '../mail/links';
 import type { Mailer } from '../mail/mailer';
 import { changeEmailMail, emailChangedMail, passwordChangedMail, resetPasswordMail, signupAttemptMail, verifyEmailMail } from '../mail/templates';
-import { tokenError, type EmailTokens, type TokenStatus } from './email-tokens';
+import { tokenError, type EmailToken, type EmailTokens, type TokenStatus } from './email-tokens';
 import type { AppLucia } from './lucia';
 import { hashPassword, verifyPassword } from './password';
 import type { LoginThrottle } from './throttle';
@@ -55,6 +55,36 @@ export function createAccount({ db, lucia, mailer, links, audit, clock, tokens, 
     mailOnce('verify-email', user.email, verifyEmailMail({ name: user.name, url: links.verify(token) }));
   }
 
+  /**
+   * A link that exists but is used up or expired is a security event (a
+   * replayed, leaked or stale link): recorded on its account, with the token's
+   * row id and purpose, never its value. Unknown links are not recorded (no
+   * account to attach them to, and guessing is hopeless at 256 bits).
+   */
+  function refuseLink(row: EmailToken | undefined, status: Exclude<TokenStatus, 'valid'>, ip: string | null): DomainError {
+    if (row && (status === 'used' || status === 'expired')) {
+      audit.record({
+        actor: null,
+        action: 'security.token_refused',
+        target: { type: 'user', id: row.userId },
+        details: { purpose: row.purpose, reason: status, tokenId: row.id },
+        ip,
+      });
+    }
+    return tokenError(status);
+  }
+
+  /** Uses a link, recording it when it is refused; `row` is the one `inspect` found valid a moment ago. */
+  function consumeLink(token: string, purposes: readonly EmailTokenPurpose[], row: EmailToken | undefined, ip: string | null): EmailToken {
+    try {
+      return tokens.consume(token, purposes);
+    } catch (error) {
+      // Used by a concurrent request between the inspection and now.
+      if (error instanceof DomainError && error.code === 'GONE') throw refuseLink(row, 'used', ip);
+      throw error;
+    }
+  }
+
   return {
     profile,
     sendVerification,
@@ -79,12 +109,14 @@ export function createAccount({ db, lucia, mailer, links, audit, clock, tokens, 
 
     /** Uses a verification or change-of-address link. */
     confirmEmail(token: string, ip: string | null): { purpose: 'verify-email' | 'change-email'; email: string } {
+      const purposes = ['verify-email', 'change-email'] as const;
+      const { status, row: peek } = tokens.inspect(token, purposes);
+      if (status !== 'valid') throw refuseLink(peek, status, ip);
       // Checked before the token is used up, so a link that cannot apply stays usable for a retry later.
-      const peek = tokens.inspect(token, ['verify-email', 'change-email']).row;
       if (peek?.purpose === 'change-email' && db.select({ id: users.id }).from(users).where(and(eq(users.email, peek.email), ne(users.id, peek.userId))).get()) {
         throw conflict('another account uses this address now');
       }
-      const row = tokens.consume(token, ['verify-email', 'change-email']);
+      const row = consumeLink(token, purposes, peek, ip);
       const user = userById(row.userId);
       if (!user) throw new DomainError('NOT_FOUND', 'link not found');
       const now = new Date(clock.now());
@@ -134,10 +166,10 @@ export function createAccount({ db, lucia, mailer, links, audit, clock, tokens, 
 
     /** Sets a new password with a reset link: single use, and every session of the account ends. */
     async confirmReset(token: string, password: string, ip: string | null): Promise<{ email: string }> {
-      const { status } = tokens.inspect(token, ['reset-password']);
-      if (status !== 'valid') throw tokenError(status);
+      const { status, row: peek } = tokens.inspect(token, ['reset-password']);
+      if (status !== 'valid') throw refuseLink(peek, status, ip);
       const passwordHash = await hashPassword(password);
-      const row = tokens.consume(token, ['reset-password']);
+      const row = consumeLink(token, ['reset-password'], peek, ip);
       const user = userById(row.userId);
       if (!user) throw new DomainError('NOT_FOUND', 'link not found');
       // Reading the mail proved the address, too.

@@ -15,6 +15,15 @@ async function teamOf(owner: Person, name = 'Acme') {
   return (await owner.api('POST', '/api/teams', { name })).body.team.id as string;
 }
 
+/** The team's `security.token_refused` entries, as its owner reads them; none may carry the token. */
+async function refusals(owner: Person, teamId: string, token: string) {
+  const res = await owner.api('GET', `/api/audit?teamId=${teamId}&action=security.token_refused`);
+  expect(res.status).toBe(200);
+  expect(JSON.stringify(res.body)).not.toContain(token);
+  expect(JSON.stringify(res.body)).not.toContain(token.slice(-20));
+  return res.body.entries as { action: string; actorId: string | null; targetType: string; targetId: string; details: Record<string, unknown> }[];
+}
+
 async function invite(owner: Person, teamId: string, role = 'developer', email = uniqueEmail('invitee')) {
   const res = await owner.api('POST', `/api/teams/${teamId}/invites`, { email, role });
   expect(res.status).toBe(201);
@@ -60,15 +69,25 @@ describe('invitations', () => {
     expect((await existing.api('POST', '/api/invites/accept', { token })).body.role).toBe('admin');
   });
 
-  it('refuses a reused link with 410', async () => {
+  it('refuses a reused link with 410, and records it as a security event', async () => {
     const owner = await signUpAs(server);
     const teamId = await teamOf(owner);
-    const { email, token } = await invite(owner, teamId);
+    const { email, id, token } = await invite(owner, teamId);
     const invitee = await signUpAs(server, email);
     expect((await invitee.api('POST', '/api/invites/accept', { token })).status).toBe(200);
+    expect(await refusals(owner, teamId, token)).toEqual([]);
     const again = await invitee.api('POST', '/api/invites/accept', { token });
     expect(again.status).toBe(410);
     expect(again.body.error).toMatchObject({ code: 'GONE', message: 'this invitation was already used' });
+    expect(await refusals(owner, teamId, token)).toEqual([
+      expect.objectContaining({
+        action: 'security.token_refused',
+        actorId: invitee.id,
+        targetType: 'invite',
+        targetId: id,
+        details: { operation: 'invite.accept', reason: 'accepted' },
+      }),
+    ]);
   });
 
   it('refuses a revoked link with 410; only admins and owners revoke', async () => {
@@ -82,19 +101,21 @@ describe('invitations', () => {
     const res = await invitee.api('POST', '/api/invites/accept', { token });
     expect(res.status).toBe(410);
     expect(res.body.error.message).toBe('this invitation was revoked');
+    expect((await refusals(owner, teamId, token)).map((e) => [e.targetId, e.details.reason])).toEqual([[id, 'revoked']]);
     expect((await owner.api('POST', `/api/invites/${id}/resend`)).status).toBe(409);
   });
 
   it('refuses an expired link with 410 after 7 days', async () => {
     const owner = await signUpAs(server);
     const teamId = await teamOf(owner);
-    const { email, token } = await invite(owner, teamId);
+    const { email, id, token } = await invite(owner, teamId);
     const invitee = await signUpAs(server, email);
     offset += INVITE_TTL_MS + 1_000;
     try {
       const res = await invitee.api('POST', '/api/invites/accept', { token });
       expect(res.status).toBe(410);
       expect(res.body.error.message).toMatch(/expired/);
+      expect((await refusals(owner, teamId, token)).map((e) => [e.targetId, e.details.reason])).toEqual([[id, 'expired']]);
       expect((await owner.api('GET', `/api/teams/${teamId}/invites`)).body.invites).toEqual([expect.objectContaining({ status: 'expired' })]);
     } finally {
       offset = 0;

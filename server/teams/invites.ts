@@ -96,6 +96,34 @@ export function createInvites({ db, audit, teams, mailer, links, logger, clock }
     return row;
   }
 
+  /**
+   * An invitation link that is used, revoked or expired is a security event (a
+   * replayed, forwarded or stale link): recorded in the team's log with the
+   * invitation's id, never the token.
+   */
+  function refuse(actor: Actor, row: Row, status: Exclude<InviteStatus, 'pending'>): DomainError {
+    audit.record({
+      actor,
+      action: 'security.token_refused',
+      target: { type: 'invite', id: row.id },
+      teamId: row.teamId,
+      details: { operation: 'invite.accept', reason: status },
+    });
+    if (status === 'accepted') return new DomainError('GONE', 'this invitation was already used');
+    if (status === 'revoked') return new DomainError('GONE', 'this invitation was revoked');
+    return new DomainError('GONE', 'this invitation has expired: ask for a new one');
+  }
+
+  /** Runs `claim`; an invitation taken by a concurrent accept in the meantime is refused like a used one. */
+  function claimOrRefuse(actor: Actor, row: Row, claim: () => void): void {
+    try {
+      claim();
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'GONE') throw refuse(actor, row, 'accepted');
+      throw error;
+    }
+  }
+
   function findByToken(token: string): Row | undefined {
     if (token.length > 200) return undefined;
     return db.select().from(invites).where(eq(invites.tokenHash, sha256(token))).get();
@@ -202,9 +230,7 @@ export function createInvites({ db, audit, teams, mailer, links, logger, clock }
       const row = findByToken(token);
       if (!row) throw notFound('invitation');
       const status = statusOf(row);
-      if (status === 'accepted') throw new DomainError('GONE', 'this invitation was already used');
-      if (status === 'revoked') throw new DomainError('GONE', 'this invitation was revoked');
-      if (status === 'expired') throw new DomainError('GONE', 'this invitation has expired: ask for a new one');
+      if (status !== 'pending') throw refuse(actor, row, status);
       const user = db.select().from(users).where(eq(users.id, actor.userId)).get();
       if (!user) throw new DomainError('NOT_AUTHENTICATED', 'sign in again');
       if (user.email !== row.email) {
@@ -219,17 +245,20 @@ export function createInvites({ db, audit, teams, mailer, links, logger, clock }
       }
       if (teams.roleOf(user.id, row.teamId)) throw conflict('you are already a member of this team');
       const now = new Date(clock.now());
-      db.transaction((tx) => {
-        const claimed = tx
-          .update(invites)
-          .set({ acceptedAt: now, acceptedBy: user.id })
-          .where(and(eq(invites.id, row.id), isNull(invites.acceptedAt), isNull(invites.revokedAt)))
-          .run();
-        if (claimed.changes !== 1) throw new DomainError('GONE', 'this invitation was already used');
-        teams.addMember(tx, row.teamId, user.id, row.role);
-        // The link came by mail to this address: that proves it.
-        if (!user.emailVerifiedAt) tx.update(users).set({ emailVerifiedAt: now }).where(eq(users.id, user.id)).run();
-      });
+      // A refusal is recorded after the rollback (an entry written inside the transaction would go with it).
+      claimOrRefuse(actor, row, () =>
+        db.transaction((tx) => {
+          const claimed = tx
+            .update(invites)
+            .set({ acceptedAt: now, acceptedBy: user.id })
+            .where(and(eq(invites.id, row.id), isNull(invites.acceptedAt), isNull(invites.revokedAt)))
+            .run();
+          if (claimed.changes !== 1) throw new DomainError('GONE', 'this invitation was already used');
+          teams.addMember(tx, row.teamId, user.id, row.role);
+          // The link came by mail to this address: that proves it.
+          if (!user.emailVerifiedAt) tx.update(users).set({ emailVerifiedAt: now }).where(eq(users.id, user.id)).run();
+        }),
+      );
       audit.record({
         actor,
         action: 'member.join',
