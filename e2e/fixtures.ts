@@ -42,7 +42,11 @@ async function me(page: Page): Promise<Me> {
 
 /**
  * Makes the user logged in on `memberPage` a member of the personal team of the user logged
- * in on `ownerPage`, by writing the row directly: there is no invitation flow to drive yet.
+ * in on `ownerPage`, by writing the membership row directly. This is set-up, not the thing
+ * under test: the invitation flow (invite, the mail in the outbox, accepting in another
+ * browser) is driven end to end in teams.spec.ts, and reading a mailed token here would
+ * need the instance admin's outbox. A direct row also leaves the member's address
+ * unconfirmed, as a fresh sign-up's is (accepting an invitation would confirm it).
  */
 export async function addToTeam(ownerPage: Page, memberPage: Page, role: 'admin' | 'developer' | 'viewer'): Promise<void> {
   const [owner, member] = await Promise.all([me(ownerPage), me(memberPage)]);
