@@ -9,12 +9,12 @@
  *     E2E_PORT=3291 npx playwright test e2e/builds.spec.ts --output=/tmp/pw-h9
  */
 import type { Locator, Page } from '@playwright/test';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gitRepo, nodeFiles } from '../server/builds/test-repos';
+import { githubPush, gitRepo, nodeFiles } from '../server/builds/test-repos';
 import { expect, test } from './fixtures';
 
 /** A cold build of the sample plus a container start; the engine here is shared and slow at times. */
@@ -201,4 +201,56 @@ test('connect a git repository, deploy, watch the build, open the URL', async ({
     await onPush.check();
     await expect(page.getByTestId('staged-changes-button')).toHaveAttribute('data-count', '0');
   });
+});
+
+test('project settings: create and rotate the webhook secret (shown once), the URLs, the delivery log', async ({ page, account: _signedUp }) => {
+  const slug = `hooks-${Date.now().toString(36)}`;
+  const { projectId } = await createProject(page, slug);
+  cleanup = { page, projectId, slug };
+  await page.goto(`/projects/${projectId}/settings`);
+  const card = page.getByTestId('webhooks');
+  await expect(card.getByTestId('webhook-status')).toHaveText('No secret yet: deliveries are refused until one is created.');
+  await expect(card.getByTestId('webhook-url-github')).toHaveText(new RegExp(`/api/hooks/github\\?project=${projectId}$`));
+  await expect(card.getByTestId('webhook-url-gitlab')).toHaveText(new RegExp(`/api/hooks/gitlab\\?project=${projectId}$`));
+
+  await card.getByRole('button', { name: 'Create secret' }).click();
+  const shown = card.getByTestId('webhook-secret');
+  await expect(shown).toHaveText(/^whsec_/);
+  const secret = (await shown.textContent()) ?? '';
+  await expect(card.getByTestId('webhook-status')).toContainText('deliveries act as');
+
+  // Deliveries as GitHub sends them: one unsigned (refused), one signed for a branch no service tracks.
+  const body = JSON.stringify(githubPush('https://github.com/acme/web.git', 'main', 'a'.repeat(40)));
+  const send = (signature: string | null, delivery: string) =>
+    page.request.post(`/api/hooks/github?project=${projectId}`, {
+      data: body,
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-github-delivery': delivery,
+        ...(signature ? { 'x-hub-signature-256': signature } : {}),
+      },
+    });
+  expect((await send(null, 'unsigned-1')).status()).toBe(401);
+  const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+  expect((await send(signature, 'signed-1')).status()).toBe(202);
+
+  await card.getByTestId('webhook-refresh').click();
+  const rows = card.getByTestId('webhook-delivery');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.nth(0)).toHaveAttribute('data-outcome', 'ignored');
+  await expect(rows.nth(0)).toContainText('no service tracks main of this repository');
+  await expect(rows.nth(1)).toHaveAttribute('data-outcome', 'rejected');
+  await expect(rows.nth(1)).toContainText('401');
+  if (SHOTS) await card.screenshot({ path: join(SHOTS, 'builds-webhooks-settings.png') });
+
+  // Rotating asks first, shows the new secret once, and the old one stops working.
+  page.once('dialog', (dialog) => void dialog.accept());
+  await card.getByRole('button', { name: 'Rotate secret' }).click();
+  await expect(shown).not.toHaveText(secret);
+  await expect(shown).toHaveText(/^whsec_/);
+  expect((await send(signature, 'signed-2')).status()).toBe(401);
+  await page.reload();
+  await expect(card.getByTestId('webhook-status')).toContainText('The secret was rotated');
+  await expect(card.getByTestId('webhook-secret')).toHaveCount(0);
 });

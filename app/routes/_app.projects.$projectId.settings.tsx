@@ -7,6 +7,7 @@ import { environmentName, projectName } from '../../server/http/schemas';
 import { formErrorsOf, orRespond, parseForm, requireViewer } from '~/lib/auth.server';
 import { RoleBadge } from '~/components/team-ui';
 import { Avatar, Field, timeAgo } from '~/components/ui';
+import { WebhooksCard } from '~/components/webhooks/webhooks-card';
 import teamStyles from '~/styles/teams.css?url';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: teamStyles }];
@@ -168,6 +169,8 @@ export default function ProjectSettings() {
       </section>
 
       <AccessSection team={team} access={access} error={errors.access} />
+
+      {!readOnly ? <WebhooksCard projectId={project.id} canManage={role === 'owner' || role === 'admin'} /> : null}
 
       {role === 'owner' || role === 'admin' ? (
         <section className="card" style={{ borderColor: 'var(--danger)' }}>
