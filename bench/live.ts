@@ -27,8 +27,11 @@ import { LABELS, type LiveLogs, type LiveMetrics } from '../sync/events';
 
 const TICK_SECONDS = 15; // latency sampling window
 const FLOOD_LINES = 200_000;
-const IDLE_CONTAINERS = 100;
-const CPU_WINDOW_S = 30;
+const IDLE_CONTAINERS = Number(process.env.BENCH_LIVE_CONTAINERS ?? 100);
+const CPU_WINDOW_S = 20;
+const CPU_WINDOWS = 3;
+// BENCH_LIVE_ONLY=agent measures the agent's CPU alone (the quick loop when working on the agent).
+const AGENT_ONLY = process.env.BENCH_LIVE_ONLY === 'agent';
 
 const docker = new Docker();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -232,16 +235,21 @@ async function measureAgentCpu(cleanups: (() => unknown)[]) {
   cleanups.push(() => rmSync(stateDir, { recursive: true, force: true }));
   const agent = spawnAgent(url, 'cnode_bench-token-0123456789', stateDir);
   cleanups.push(() => kill(agent));
-  await waitFor(() => seen.size >= IDLE_CONTAINERS, 60_000, `samples from ${IDLE_CONTAINERS} containers`);
+  await waitFor(() => seen.size >= IDLE_CONTAINERS && agent.pid !== undefined, 60_000, `samples from ${IDLE_CONTAINERS} containers`);
   await sleep(3_000);
-  const cpu0 = cpuSeconds(agent.pid!);
-  const samples0 = samples;
-  const t0 = performance.now();
-  await sleep(CPU_WINDOW_S * 1000);
-  const seconds = (performance.now() - t0) / 1000;
-  const cpu = cpuSeconds(agent.pid!) - cpu0;
+  // Several windows, their median: one window can catch a burst of other work on the shared cores.
+  const windows: { percent: number; samplesPerS: number }[] = [];
+  for (let w = 0; w < CPU_WINDOWS; w++) {
+    const cpu0 = cpuSeconds(agent.pid!);
+    const samples0 = samples;
+    const t0 = performance.now();
+    await sleep(CPU_WINDOW_S * 1000);
+    const seconds = (performance.now() - t0) / 1000;
+    windows.push({ percent: ((cpuSeconds(agent.pid!) - cpu0) / seconds) * 100, samplesPerS: (samples - samples0) / seconds });
+  }
+  windows.sort((a, b) => a.percent - b.percent);
   const rss = Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${agent.pid}/status`, 'utf8'))?.[1] ?? NaN) * 1024;
-  return { percent: (cpu / seconds) * 100, samplesPerS: (samples - samples0) / seconds, rss, startSeconds };
+  return { ...windows[Math.floor(windows.length / 2)], all: windows.map((w) => w.percent), rss, startSeconds };
 }
 
 /** Storage of one container's raw samples for a day, and of one service's rollups for a day, measured with dbstat. */
@@ -284,45 +292,53 @@ async function main() {
   const loadBefore = loadavg()[0];
   await requireEngine(docker);
   try {
-    const storage = measureStorage();
-    const e2e = await measureEndToEnd(cleanups);
+    const storage = AGENT_ONLY ? null : measureStorage();
+    const e2e = AGENT_ONLY ? null : await measureEndToEnd(cleanups);
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
     const agent = await measureAgentCpu(cleanups);
 
     const ms = (v: number) => `${v.toFixed(0)} ms`;
     const kb = (v: number) => `${(v / 1024).toFixed(0)} KB`;
     const mb = (v: number) => `${(v / 1024 / 1024).toFixed(1)} MB`;
-    const rows: [string, string, string][] = [
-      ['log line → /live client p50', ms(e2e.log.p50), `${e2e.log.n} lines, ${Math.round(e2e.log.n / TICK_SECONDS)}/s`],
-      ['log line → /live client p95', ms(e2e.log.p95), `≤ 250 ms ${e2e.log.p95 <= 250 ? 'ok' : 'OVER'}`],
-      ['log line → /live client max', ms(e2e.log.max), ''],
-      ['stats sample → /live client p50', ms(e2e.stats.p50), `${e2e.stats.n} messages`],
-      ['stats sample → /live client p95', ms(e2e.stats.p95), `≤ 1.5 s ${e2e.stats.p95 <= 1500 ? 'ok' : 'OVER'}`],
-      [
-        'sustained lines/s, one service',
-        `${Math.round(e2e.flood.linesPerS).toLocaleString('en')}`,
-        `${FLOOD_LINES.toLocaleString('en')} lines stored in ${e2e.flood.seconds.toFixed(1)} s (engine wrote them in ${e2e.flood.engineSeconds.toFixed(1)} s)`,
-      ],
-      [
-        'lines stored / distinct / last',
-        `${e2e.flood.stored} / ${e2e.flood.distinct} / ${e2e.flood.last}`,
-        e2e.flood.stored === FLOOD_LINES && e2e.flood.distinct === FLOOD_LINES && e2e.flood.last === FLOOD_LINES ? 'none lost, none repeated' : 'MISMATCH',
-      ],
-      [
-        'CPU per 1,000 lines: server / agent',
-        `${e2e.flood.serverMsPerK.toFixed(1)} / ${e2e.flood.agentMsPerK.toFixed(1)} ms`,
-        'store (FTS) + live relay / read, name, batch',
-      ],
-      ['flood over /live: sent / skipped', `${e2e.flood.liveLines} / ${e2e.flood.skipped}`, 'live tail capped at 1,000 lines per 100 ms; all stored'],
-      [`agent CPU, ${IDLE_CONTAINERS} containers`, `${agent.percent.toFixed(1)} % of a core`, `${agent.samplesPerS.toFixed(0)} samples/s over ${CPU_WINDOW_S} s; RSS ${mb(agent.rss)}`],
-      ['raw metrics per container per day', mb(storage.rawPerDay), `${storage.bytesPerSample.toFixed(1)} B per 1-s sample; kept 24 h`],
-      ['rollups per service per day', kb(storage.rollupsPerDay), '1,440 one-minute rows; kept 30 days'],
-      [
-        'steady-state metrics per 1-container service',
-        mb(storage.rawPerDay + 30 * storage.rollupsPerDay),
-        '24 h raw + 30 days of rollups',
-      ],
+    const agentRow: [string, string, string] = [
+      `agent CPU, ${IDLE_CONTAINERS} containers`,
+      `${agent.percent.toFixed(2)} % of a core`,
+      `median of ${agent.all.map((p) => p.toFixed(2)).join(' / ')} % (${CPU_WINDOW_S} s windows); ${agent.samplesPerS.toFixed(0)} samples/s; RSS ${mb(agent.rss)}; ≤ 1 % ${agent.percent <= 1 ? 'ok' : 'OVER'}`,
     ];
+    const rows: [string, string, string][] =
+      !e2e || !storage
+        ? [agentRow]
+        : [
+            ['log line → /live client p50', ms(e2e.log.p50), `${e2e.log.n} lines, ${Math.round(e2e.log.n / TICK_SECONDS)}/s`],
+            ['log line → /live client p95', ms(e2e.log.p95), `≤ 250 ms ${e2e.log.p95 <= 250 ? 'ok' : 'OVER'}`],
+            ['log line → /live client max', ms(e2e.log.max), ''],
+            ['stats sample → /live client p50', ms(e2e.stats.p50), `${e2e.stats.n} messages`],
+            ['stats sample → /live client p95', ms(e2e.stats.p95), `≤ 1.5 s ${e2e.stats.p95 <= 1500 ? 'ok' : 'OVER'}`],
+            [
+              'sustained lines/s, one service',
+              `${Math.round(e2e.flood.linesPerS).toLocaleString('en')}`,
+              `${FLOOD_LINES.toLocaleString('en')} lines stored in ${e2e.flood.seconds.toFixed(1)} s (engine wrote them in ${e2e.flood.engineSeconds.toFixed(1)} s)`,
+            ],
+            [
+              'lines stored / distinct / last',
+              `${e2e.flood.stored} / ${e2e.flood.distinct} / ${e2e.flood.last}`,
+              e2e.flood.stored === FLOOD_LINES && e2e.flood.distinct === FLOOD_LINES && e2e.flood.last === FLOOD_LINES ? 'none lost, none repeated' : 'MISMATCH',
+            ],
+            [
+              'CPU per 1,000 lines: server / agent',
+              `${e2e.flood.serverMsPerK.toFixed(1)} / ${e2e.flood.agentMsPerK.toFixed(1)} ms`,
+              'store (FTS) + live relay / read, name, batch',
+            ],
+            ['flood over /live: sent / skipped', `${e2e.flood.liveLines} / ${e2e.flood.skipped}`, 'live tail capped at 1,000 lines per 100 ms; all stored'],
+            ['raw metrics per container per day', mb(storage.rawPerDay), `${storage.bytesPerSample.toFixed(1)} B per 1-s sample; kept 24 h`],
+            ['rollups per service per day', kb(storage.rollupsPerDay), '1,440 one-minute rows; kept 30 days'],
+            [
+              'steady-state metrics per 1-container service',
+              mb(storage.rawPerDay + 30 * storage.rollupsPerDay),
+              '24 h raw + 30 days of rollups',
+            ],
+            agentRow,
+          ];
     const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length), ['figure', 'value', 'budget / note'][c].length));
     const line = (r: string[]) => `| ${r.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
     console.log('\nLive logs and metrics: server, agent and clients in separate processes, real engine');
