@@ -168,6 +168,7 @@ export function createServices({
     environments,
     deploy,
     forge: createForge(env.builds.forgeComments, logger),
+    share,
     logger,
   });
   return {

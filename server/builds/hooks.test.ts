@@ -1,7 +1,8 @@
 // Webhooks over real HTTP against a real server (no agent, so builds end with
 // "no ready node"; the engine test covers building): signatures, replays, the
-// delivery log, a push staging or deploying its commit, a PR preview made and
-// removed, and the payload and URL parsing underneath.
+// delivery log, a push staging or deploying its commit, a PR preview made (its
+// URLs and share link in the log) and removed, and the payload and URL parsing
+// underneath.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Y from 'yjs';
@@ -205,9 +206,18 @@ describe('pull requests', () => {
     expect(await sourceOf(preview.environmentId, serviceId)).toMatchObject({ branch: 'feature/x', commit: SHA1 });
     expect(await sourceOf(environmentId, serviceId)).not.toHaveProperty('commit');
     const events = (await owner('GET', `/api/deployments/${preview.deploymentId}`)).body.deployment.events;
-    expect(events.find((e: { type: string }) => e.type === 'preview').message).toContain(preview.urls[0].url);
+    const note = events.find((e: { type: string }) => e.type === 'preview');
+    expect(note.message).toContain(preview.urls[0].url);
+    // With the URLs, a read-only share link to the preview (and only to it), lasting as long as the preview.
+    const token = /share link \(read-only, no sign-in, until [\d-]+ [\d:]+ UTC\): \S+\/share\/(\S+)$/.exec(note.message)?.[1];
+    expect(token, note.message).toBeTruthy();
+    expect(note.details.shareUrl).toBe(`${new URL(note.details.shareUrl).origin}/share/${token}`);
+    const grant = server.containr.services.share.verify(token!);
+    expect(grant).toMatchObject({ environmentId: preview.environmentId });
+    expect(res.body.preview).not.toHaveProperty('shareUrl'); // the forge's delivery view does not get it
     const environment = (await owner('GET', `/api/environments/${preview.environmentId}`)).body.environment;
     expect(environment).toMatchObject({ kind: 'preview', forkedFrom: environmentId });
+    expect(Math.abs(grant!.expiresAt - Date.parse(environment.expiresAt))).toBeLessThan(3_600_000);
 
     // New commits on the request: the same preview, built again at the new head.
     const synced = githubPullRequest(REPO, 'synchronize', 12, { ref: 'feature/x', sha: SHA2 });
@@ -219,6 +229,7 @@ describe('pull requests', () => {
     const gone = await github(projectId, 'pull_request', closed, signed(secret, closed));
     expect(gone.body.preview).toMatchObject({ removed: preview.environmentId, environment: 'pr-12' });
     expect((await owner('GET', `/api/environments/${preview.environmentId}`)).status).toBe(404);
+    expect(server.containr.services.share.verify(token!)).toBeNull();
   });
 });
 

@@ -15,6 +15,7 @@ import type { Environments } from '../environments/service';
 import type { Logger } from '../logger';
 import type { Projects } from '../projects/service';
 import type { Deploy } from '../reconciler';
+import type { ShareLinks } from '../share/service';
 import type { LiveDocuments } from '../reconciler/documents';
 import { eventName, parseEvent, type ForgeEvent, type RepoRef } from './events';
 import type { Forge } from './forge';
@@ -27,6 +28,7 @@ export type HookResult = { status: number; body: Record<string, unknown> };
 /** Deliveries bigger than this are refused before they are read as JSON. */
 export const MAX_WEBHOOK_BYTES = 5 * 1024 * 1024;
 const ORIGIN = 'webhook';
+const utcMinute = (at: Date) => at.toISOString().slice(0, 16).replace('T', ' ');
 
 export function createHooks(deps: {
   db: Db;
@@ -35,6 +37,8 @@ export function createHooks(deps: {
   environments: Pick<Environments, 'create'>;
   deploy: Pick<Deploy, 'commits' | 'builds' | 'reconciler' | 'documents'>;
   forge: Forge;
+  /** Makes the read-only link posted with a preview's URLs. */
+  share: Pick<ShareLinks, 'create'>;
   logger: Logger;
 }) {
   const { db, webhooks, deploy } = deps;
@@ -176,14 +180,17 @@ export function createHooks(deps: {
       deploy.builds.tagTrigger(deployment.id, 'pr');
       urls = (deploy.reconciler.status(preview.id)?.services ?? []).flatMap((s) => (s.url ? [{ service: s.name, url: s.url }] : []));
       const listed = urls.map((u) => `${u.service} → ${u.url}`).join(', ');
+      const share = shareLink(actor, preview);
       deploy.builds.note(
         preview.id,
         deployment.id,
         'preview',
-        `preview ${name} of PR #${event.number}${listed ? `: ${listed}` : ' (no public URLs)'}`,
+        `preview ${name} of PR #${event.number}${listed ? `: ${listed}` : ' (no public URLs)'}` +
+          (share ? `; share link (read-only, no sign-in, until ${utcMinute(share.expiresAt)} UTC): ${share.url}` : ''),
         {
           pr: event.number,
           urls,
+          shareUrl: share?.url ?? null,
           via,
         },
       );
@@ -204,6 +211,22 @@ export function createHooks(deps: {
       deploymentId: deployment?.id ?? null,
       urls,
     };
+  }
+
+  /**
+   * A share link to the preview's canvas, for the deployment log (the token is shown only
+   * when made, so each deployment of the preview gets its own). It lasts as long as the
+   * preview; it is not put in the forge comment, which may be public. Null when the member
+   * the webhooks act as may not share.
+   */
+  function shareLink(actor: Actor, preview: { id: string; expiresAt?: Date | null }): { url: string; expiresAt: Date } | null {
+    const hoursLeft = preview.expiresAt ? Math.ceil((preview.expiresAt.getTime() - Date.now()) / 3_600_000) : undefined;
+    try {
+      return deps.share.create(actor, preview.id, hoursLeft !== undefined && hoursLeft > 0 ? { ttlHours: hoursLeft } : {});
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'FORBIDDEN') return null;
+      throw error;
+    }
   }
 
   function previewClose(actor: Actor, projectId: string, event: Extract<ForgeEvent, { kind: 'pr-close' }>) {
