@@ -227,6 +227,55 @@ test('a preview forked from production is deployed and shared read-only, and rev
   await visitor.context.close();
 });
 
+test('a preview is renamed and its images overridden from the project settings', async ({ page, account: _signedUp }) => {
+  await newProjectWithService(page);
+  const projectId = /\/projects\/([^/]+)\//.exec(page.url())![1];
+  project = { page, id: projectId };
+  await forkIntoPreview(page, 'pr-5');
+  const previewId = /\/env\/([^/?#]+)/.exec(page.url())![1];
+  // Committed, not deployed: the settings list the preview's services from its latest commit.
+  expect((await page.request.post(`/api/environments/${previewId}/commits`, { data: { message: 'pr-5', deploy: false } })).status()).toBe(201);
+
+  await page.goto(`/projects/${projectId}/settings`);
+  const row = page.locator('[data-testid="environment-row"][data-name="pr-5"]');
+  await expect(row).toContainText('preview');
+  await expect(page.locator('[data-testid="environment-row"][data-name="production"] [data-testid="environment-images"]')).toHaveCount(0);
+
+  await row.getByTestId('rename-environment').click();
+  await row.getByLabel('Environment name').fill('production');
+  await row.getByRole('button', { name: 'Save' }).click();
+  await expect(row.getByRole('alert')).toContainText('already exists');
+  await row.getByLabel('Environment name').fill('pr-6');
+  await row.getByRole('button', { name: 'Save' }).click();
+  const renamed = page.locator('[data-testid="environment-row"][data-name="pr-6"]');
+  await expect(renamed).toBeVisible();
+
+  await renamed.getByTestId('environment-images').click();
+  const images = renamed.getByTestId('image-overrides');
+  await expect(images).toContainText('containr/busybox');
+  await images.getByLabel('Image for web').fill('not an image!');
+  await images.getByRole('button', { name: 'Save images' }).click();
+  await expect(images.getByRole('alert')).toContainText('web: “not an image!” is not an image reference');
+  await images.getByLabel('Image for web').fill('containr/busybox:pr-6');
+  await expect(images.getByRole('alert')).toHaveCount(0);
+  await page.screenshot({ path: test.info().outputPath('settings-image-overrides.png') });
+  await images.getByRole('button', { name: 'Save images' }).click();
+  await expect(images).toHaveCount(0);
+  await expect(renamed).toContainText('1 image overridden');
+  const stored = await (await page.request.get(`/api/environments/${previewId}`)).json();
+  expect(stored.environment).toMatchObject({ name: 'pr-6', imageOverrides: { web: 'containr/busybox:pr-6' } });
+  await page.screenshot({ path: test.info().outputPath('settings-environments.png') });
+
+  // Cleared again: what is committed runs.
+  await renamed.getByTestId('environment-images').click();
+  await images.getByLabel('Image for web').fill('');
+  await images.getByRole('button', { name: 'Save images' }).click();
+  await expect(renamed).not.toContainText('overridden');
+  expect((await (await page.request.get(`/api/environments/${previewId}`)).json()).environment.imageOverrides).toBeNull();
+  await page.goto(`/projects/${projectId}/env/${previewId}`);
+  await expect(page.getByTestId('environment-switcher')).toContainText('pr-6');
+});
+
 test('screenshots of the share page and the preview banner', async ({ page, browser, account: _signedUp }) => {
   mkdirSync('docs/screenshots', { recursive: true });
   await page.setViewportSize({ width: 1360, height: 820 });

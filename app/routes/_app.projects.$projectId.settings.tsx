@@ -5,18 +5,33 @@ import { z } from 'zod';
 import { can } from '../../server/auth/permissions';
 import { environmentName, projectName } from '../../server/http/schemas';
 import { formErrorsOf, orRespond, parseForm, requireViewer } from '~/lib/auth.server';
+import { isRunnable } from '../../sync';
+import { EnvironmentRow } from '~/components/share/environment-row';
+import shareStyles from '~/components/share/share.css?url';
 import { RoleBadge } from '~/components/team-ui';
 import { Avatar, Field, timeAgo } from '~/components/ui';
 import { WebhooksCard } from '~/components/webhooks/webhooks-card';
 import teamStyles from '~/styles/teams.css?url';
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: teamStyles }];
+export const links: LinksFunction = () => [
+  { rel: 'stylesheet', href: teamStyles },
+  { rel: 'stylesheet', href: shareStyles },
+];
 
 export function loader({ request, context, params }: LoaderFunctionArgs) {
   const { actor } = requireViewer(context, request);
-  const { projects, projectAccess, teams } = context.services;
+  const { projects, projectAccess, teams, deploy } = context.services;
   const projectId = params.projectId ?? '';
-  const { project, environments, role } = orRespond(() => projects.get(actor, projectId));
+  const { project, environments: rows, role } = orRespond(() => projects.get(actor, projectId));
+  // A preview's services at its latest commit: what its image overrides replace.
+  const environments = rows.map((e) => {
+    const spec = e.kind === 'preview' ? deploy.store.latestCommit(e.id)?.spec : undefined;
+    const services = Object.values(spec?.services ?? {})
+      .filter(isRunnable)
+      .map((n) => ({ name: n.name, source: n.source?.type === 'image' ? n.source.image : n.source ? `built from ${n.source.repo}` : 'no source' }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    return { id: e.id, name: e.name, kind: e.kind, imageOverrides: e.imageOverrides, createdAt: e.createdAt, services };
+  });
   const access = orRespond(() => projectAccess.get(actor, projectId));
   const team = orRespond(() => teams.get(actor, project.teamId));
   const manageAccess = can(role, 'project:manage-access');
@@ -135,24 +150,28 @@ export default function ProjectSettings() {
         </div>
         <ul className="list" data-testid="environment-list">
           {environments.map((e) => (
-            <li key={e.id}>
-              <span style={{ fontWeight: 550, flex: 1 }}>{e.name}</span>
-              <span className="faint">created {timeAgo(e.createdAt)}</span>
-              {!readOnly && environments.length > 1 ? (
-                <Form
-                  method="post"
-                  onSubmit={(event) => {
-                    if (!confirm(`Delete the environment "${e.name}"?`)) event.preventDefault();
-                  }}
-                >
-                  <input type="hidden" name="intent" value="delete-environment" />
-                  <input type="hidden" name="environmentId" value={e.id} />
-                  <button className="btn btn-sm btn-danger" type="submit">
-                    Delete
-                  </button>
-                </Form>
-              ) : null}
-            </li>
+            <EnvironmentRow
+              key={e.id}
+              environment={e}
+              editable={!readOnly}
+              meta={<span className="faint">created {timeAgo(e.createdAt)}</span>}
+              actions={
+                !readOnly && environments.length > 1 ? (
+                  <Form
+                    method="post"
+                    onSubmit={(event) => {
+                      if (!confirm(`Delete the environment "${e.name}"?`)) event.preventDefault();
+                    }}
+                  >
+                    <input type="hidden" name="intent" value="delete-environment" />
+                    <input type="hidden" name="environmentId" value={e.id} />
+                    <button className="btn btn-sm btn-danger" type="submit">
+                      Delete
+                    </button>
+                  </Form>
+                ) : null
+              }
+            />
           ))}
         </ul>
         {!readOnly ? (

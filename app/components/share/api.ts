@@ -47,6 +47,10 @@ export const shareApi = {
   fork: (projectId: string, input: { name: string; from: string; preview: boolean; ttlHours?: number; copySecrets: boolean }) =>
     call<{ environment: EnvironmentView }>('POST', `/projects/${projectId}/environments`, input),
   extend: (environmentId: string, ttlHours: number) => call<{ environment: EnvironmentView }>('PATCH', `/environments/${environmentId}`, { ttlHours }),
+  rename: (environmentId: string, name: string) => call<{ environment: EnvironmentView }>('PATCH', `/environments/${environmentId}`, { name }),
+  /** Image per service name; an empty map removes them all. */
+  setImages: (environmentId: string, imageOverrides: Record<string, string>) =>
+    call<{ environment: EnvironmentView }>('PATCH', `/environments/${environmentId}`, { imageOverrides }),
 };
 
 export function errorText(error: unknown): string {
