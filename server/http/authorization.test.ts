@@ -1,9 +1,12 @@
 // The authorization matrix: every HTTP route the app answers (read from the
-// express router, so a new route cannot be forgotten), every socket surface
-// (/sync, /live, /agent), every Remix page and page action, exercised by each
-// role of a team, by a developer left out of a restricted project, by a member
-// of another team, by the instance admin (who is in no team here) and by
-// nobody, against one fixture world. What each one should get comes from
+// express router, so a new route cannot be forgotten), every socket.io
+// namespace and event and every WebSocket upgrade (read from
+// containr.surfaces() and the sockets' own listeners), every Remix page and
+// every intent of every page action (read from the route modules), exercised
+// by each role of a team, by a developer left out of a restricted project, by
+// a member of another team, by the instance admin (who is in no team here) and
+// by nobody (sockets also by a share link and an agent's join token), against
+// one fixture world. What each one should get comes from
 // route-permissions.ts and permissions.ts, never from the answers themselves:
 //   allowed → the status the case names (2xx, or a 4xx that the handler can
 //             only reach after its permission check, said case by case)
