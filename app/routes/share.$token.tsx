@@ -1,6 +1,7 @@
-// A share link, opened by anyone: the environment's canvas read-only, its live status and
-// public URLs. No account needed; the loader returns only what the page shows (see
-// server/share/service.ts `open`), never secrets, logs, other environments or team data.
+// A share link, opened by anyone: the environment's canvas read-only, its public URLs, and
+// its services' live status, logs and metrics (over /live, and history from the two routes
+// that take the token). No account needed; the loader returns only the page's frame (see
+// server/share/service.ts `open`), never secrets, other environments or team data.
 // A dead link answers 410 (expired or revoked) or 404 (never issued), with the same page.
 import { data, type HeadersFunction, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { useLoaderData, useParams, type ShouldRevalidateFunction } from '@remix-run/react';

@@ -1,7 +1,9 @@
 // Shareable read-only links to one environment. A link is a random 256-bit
 // token, shown once and stored as its SHA-256; it expires, can be revoked, and
-// opens exactly one environment's canvas (read-only), its live status and its
-// public URLs: never secrets, logs, other environments or team data.
+// opens exactly one environment's canvas (read-only), its public URLs, its live
+// status, logs, metrics and container events, and (server/http/telemetry-api.ts)
+// its logs and metrics history: never secrets, deployments, alerts, other
+// environments or team data.
 //
 // Sockets opened with a link (the Yjs endpoint, /live) register here with
 // `track`, so revoking a link, its expiry, or deleting its environment closes
