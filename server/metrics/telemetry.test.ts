@@ -2,6 +2,7 @@
 // engine, services deployed by commits, a socket.io client subscribed to /live
 // with an API token, and the history API. Waits on conditions, never sleeps.
 import Docker from 'dockerode';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { io as connectLive, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '../../agent/agent';
 import { BUSYBOX, requireEngine } from '../../agent/testing';
+import { ROOT } from '../app';
 import { addService, initDoc, type NodeInit } from '../../sync';
 import { LABELS, type LiveEvents, type LiveLogs, type LiveMetrics, type LogLine } from '../../sync/events';
 import type { MetricPoint } from './store';
@@ -205,6 +207,47 @@ describe('live logs', () => {
     // The agent resumed from its cursor: at most the batch in flight at the stop was sent twice.
     expect(server.containr.services.telemetry.logs.counters().duplicates - duplicatesBefore).toBeLessThanOrEqual(2_000);
   }, 90_000);
+});
+
+describe('a killed agent', () => {
+  it('neither loses nor repeats a line when the agent process is killed (SIGKILL) while a container writes', async () => {
+    const { environmentId } = await newEnvironment();
+    const live = await subscribe(environmentId);
+    // The node's agent as its own process (the real entry point), so it can die without a word.
+    await agent.close();
+    const node = () => server.containr.agents.nodes().find((n) => n.name === 'live-node');
+    await waitFor(() => node()?.connected === false, 5_000, 'the in-process agent to be gone');
+    const args = ['--import', 'tsx', 'agent/index.ts', '--server', server.url, '--token', nodeToken, '--state-dir', stateDir, '--name', 'live-node'];
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      await waitFor(() => node()?.connected && node()?.status === 'ready', 30_000, 'the agent process to connect');
+      const serviceId = await deploy(environmentId, 'steady', [
+        'sh',
+        '-c',
+        'i=0; while [ $i -lt 3000 ]; do i=$((i+1)); echo "line $i"; usleep 1000; done; exec sleep 86400',
+      ]);
+      await waitFor(() => numbered(live.logs).length >= 300, 20_000, '300 lines before the kill');
+      child.kill('SIGKILL');
+      await exited;
+      const seenAtKill = numbered(live.logs).length;
+      agent = startNode();
+      await waitFor(() => agent.ready, 15_000, 'the agent to come back');
+
+      const history = async () => {
+        const res = await api('GET', `/api/services/${serviceId}/logs?environmentId=${environmentId}&limit=5000&stream=stdout`);
+        return numbered(res.body.lines as LogLine[]);
+      };
+      await waitFor(async () => (await history()).includes(3000), 60_000, 'line 3000 stored');
+      expect(await history()).toEqual(range(3000));
+      await waitFor(() => numbered(live.logs).length >= 3000, 5_000, 'the live tail to catch up');
+      expect(numbered(live.logs)).toEqual(range(3000));
+      expect(seenAtKill).toBeLessThan(3000);
+    } finally {
+      child.kill('SIGKILL');
+      if (!agent.ready) agent = startNode();
+    }
+  }, 120_000);
 });
 
 describe('live metrics', () => {
