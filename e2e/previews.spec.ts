@@ -2,7 +2,8 @@
  * Previews and share links in the browser: fork production into a preview, deploy it, share it,
  * open the link in a logged-out browser (read-only canvas with live status and logs, the panel's
  * Logs and Metrics tabs, the service URL answers, a raw y-websocket client cannot write), revoke
- * it (the open page loses access and a reload says so). Screenshots: -g screenshots
+ * it (the open page loses access and a reload says so); rename a preview and override its images
+ * from the project settings. Screenshots: SCREENSHOTS=1 … -g screenshots
  *
  *   CONTAINR_BUILD_DIR=build-h6 npx remix vite:build && \
  *   CONTAINR_BUILD_DIR=build-h6 E2E_PORT=3261 npx playwright test e2e/previews.spec.ts --output=/tmp/pw-h6
