@@ -25,12 +25,12 @@ test.describe.configure({ timeout: 300_000 });
 
 const node = (page: Page, name: string): Locator => page.locator(`[data-testid="canvas-node"][data-name="${name}"]`);
 
-/** The Node sample, with a build script that prints a numbered line every 0.7 s: a build slow enough to watch. */
+/** The Node sample, with a build script that prints a numbered line a second for 6 s: a build slow enough to watch. */
 function sampleRepo(root: string) {
   const files = nodeFiles('hello from a git build');
   const pkg = JSON.parse(files['package.json']) as { scripts: Record<string, string> };
-  const tick = `console.log('compiling part ' + ++i); if (i === 5) clearInterval(t);`;
-  pkg.scripts.build = `node -e "let i = 0; const t = setInterval(() => { ${tick} }, 700)"`;
+  const tick = `console.log('compiling part ' + ++i); if (i === 6) clearInterval(t);`;
+  pkg.scripts.build = `node -e "let i = 0; const t = setInterval(() => { ${tick} }, 1000)"`;
   // A file of its own makes every run's build context new: the layer cache of an earlier run never skips the script.
   return gitRepo(root, 'shop', { ...files, 'package.json': JSON.stringify(pkg, null, 2), 'run-id.txt': `${randomUUID()}\n` });
 }
@@ -42,6 +42,28 @@ async function createProject(page: Page, name: string): Promise<{ projectId: str
   const match = /\/projects\/([^/]+)\/env\/([^/?#]+)/.exec(page.url());
   if (!match) throw new Error(`not on a canvas: ${page.url()}`);
   return { projectId: match[1], environmentId: match[2] };
+}
+
+/** Adds a service from the toolbar (which offers images), then makes its source the git repository at `url` in the panel. */
+async function addGitService(page: Page, name: string, url: string) {
+  await page.getByTestId('add-service').click();
+  const form = page.getByRole('form', { name: 'New service' });
+  await form.getByLabel('Name').fill(name);
+  await form.getByLabel('Image').fill('containr/busybox:latest');
+  await form.getByRole('button', { name: 'Add service' }).click();
+  await expect(node(page, name)).toBeVisible();
+  const panel = page.getByTestId('service-panel');
+  await panel.getByRole('radiogroup', { name: 'Source type' }).getByRole('radio', { name: 'Git repository' }).check();
+  const repository = panel.locator('#field-sp-repo');
+  await repository.fill(url);
+  await repository.press('Enter');
+}
+
+async function deploy(page: Page, message: string) {
+  await page.getByTestId('deploy-button').click();
+  const popover = page.getByRole('dialog', { name: 'Deploy', exact: true });
+  await popover.getByLabel('Message').fill(message);
+  await popover.getByTestId('deploy-submit').click();
 }
 
 /** What the service answers at its public URL, through chromium (which resolves *.localhost to loopback). */
@@ -105,17 +127,7 @@ test('connect a git repository, deploy, watch the build, open the URL', async ({
   const panel = page.getByTestId('service-panel');
 
   await test.step('a service whose source is the repository', async () => {
-    await page.getByTestId('add-service').click();
-    const form = page.getByRole('form', { name: 'New service' });
-    await form.getByLabel('Name').fill('web');
-    await form.getByLabel('Image').fill('containr/busybox:latest');
-    await form.getByRole('button', { name: 'Add service' }).click();
-    await expect(node(page, 'web')).toBeVisible();
-
-    await panel.getByRole('radiogroup', { name: 'Source type' }).getByRole('radio', { name: 'Git repository' }).check();
-    const repository = panel.locator('#field-sp-repo');
-    await repository.fill(repo.url);
-    await repository.press('Enter');
+    await addGitService(page, 'web', repo.url);
     await expect(panel.locator('#field-sp-branch')).toHaveValue('main');
     // A local repository needs no credentials; pushes deploy by default.
     await expect(panel.locator('#field-sp-credentials')).toHaveValue('');
@@ -130,24 +142,29 @@ test('connect a git repository, deploy, watch the build, open the URL', async ({
   });
 
   await test.step('deploy: the build log streams into the drawer', async () => {
-    await page.getByTestId('deploy-button').click();
-    const popover = page.getByRole('dialog', { name: 'Deploy', exact: true });
-    await popover.getByLabel('Message').fill('First build');
-    await popover.getByTestId('deploy-submit').click();
+    await deploy(page, 'First build');
 
     const drawer = page.getByTestId('deployment-drawer');
     const log = drawer.getByTestId('build-log');
     await expect(drawer.getByTestId('build-step').first()).toContainText(`web: building ${repo.url}`, BUILT);
-    // Live: the first line of the build script is on screen before its last one is printed.
-    await expect(log).toContainText('compiling part 1', BUILT);
-    expect(await log.innerText()).not.toContain('compiling part 5');
-    await expect(page.getByTestId('deployment-pill')).toHaveAttribute('data-status', 'running');
+    // Live: at some moment the build script's first line is on screen and its last one is not printed yet.
+    const seen: string[] = [];
+    await expect
+      .poll(
+        async () => {
+          const text = (await log.allInnerTexts()).join('\n');
+          if (text.includes('compiling part 1') && !text.includes('compiling part 6'))
+            seen.push(`${await page.getByTestId('deployment-pill').getAttribute('data-status')}`);
+          return text.includes('compiling part 6');
+        },
+        { ...BUILT, intervals: [100] },
+      )
+      .toBe(true);
+    expect(seen.length, 'the first lines before the last').toBeGreaterThan(0);
+    expect(seen[0]).toBe('running');
     // The build's own lines come as written: the engine's steps, in monospace, not capitalized.
     await expect(log).toContainText(/Step 1\/\d+ : FROM containr\/node/);
     await expect(log).toHaveCSS('font-family', /mono/i);
-    // A cancellable build while it runs.
-    await expect(drawer.getByTestId('build-cancel')).toBeVisible();
-    await expect(log).toContainText('compiling part 5', BUILT);
     if (SHOTS) await drawer.screenshot({ path: join(SHOTS, 'builds-drawer-log.png') });
   });
 
@@ -201,6 +218,28 @@ test('connect a git repository, deploy, watch the build, open the URL', async ({
     await onPush.check();
     await expect(page.getByTestId('staged-changes-button')).toHaveAttribute('data-count', '0');
   });
+});
+
+test('cancel a running build from the deployment drawer', async ({ page, account: _signedUp }) => {
+  const slug = `slowbuild-${Date.now().toString(36)}`;
+  const { projectId } = await createProject(page, slug);
+  cleanup = { page, projectId, slug };
+  // A step that runs two minutes unless stopped (never cached: it never finishes).
+  const repo = gitRepo(root, `slow-${randomUUID().slice(0, 6)}`, {
+    Dockerfile: 'FROM containr/busybox\nRUN echo slow-step-started && sleep 120\nCMD ["sleep", "3600"]\n',
+  });
+  await addGitService(page, 'worker', repo.url);
+  await deploy(page, 'A slow build');
+
+  const drawer = page.getByTestId('deployment-drawer');
+  await expect(drawer.getByTestId('build-log')).toContainText('slow-step-started', BUILT);
+  await drawer.getByTestId('build-cancel').click();
+  await expect(page.getByTestId('deployment-pill')).toHaveAttribute('data-status', 'cancelled', { timeout: 30_000 });
+  await expect(drawer.getByTestId('build-step').first()).toHaveClass(/is-error/);
+  await expect(drawer.getByTestId('build-cancel')).toHaveCount(0);
+  await expect(drawer.getByText(/worker: build cancelled: cancelled by user-/)).toBeVisible();
+  await expect(node(page, 'worker').getByTestId('node-status')).not.toHaveAttribute('data-state', 'building');
+  if (SHOTS) await drawer.screenshot({ path: join(SHOTS, 'builds-drawer-cancelled.png') });
 });
 
 test('project settings: create and rotate the webhook secret (shown once), the URLs, the delivery log', async ({ page, account: _signedUp }) => {

@@ -156,11 +156,15 @@ describe('reconciler', () => {
     setVariable(doc, id, 'COLOR', 'blue');
     const second = await commit();
     await waitFor(() => hub.running > 0, 5_000, 'the new container to be starting');
+    const messages: { deploymentId: string | null; status?: string; reason?: string | null }[] = [];
+    deploy.reconciler.on('deployment', (m) => messages.push(m));
     await deploy.commits.cancel(actor, second);
     gate.resolve();
     await deploy.reconciler.idle();
 
     expect(deploymentOf(second).status).toBe('cancelled');
+    // The environment's room hears it too, not only the caller (a build cancelled from the UI, another browser).
+    expect(messages).toContainEqual({ environmentId, deploymentId: second, status: 'cancelled', reason: `cancelled by ${actor.email}` });
     // The half-made replacement is gone again; v1 still serves.
     await waitFor(() => hub.containers().length === 1 && hub.containers()[0].name === v1, 5_000, 'v1 alone');
     const steps = deploy.store.events(second).filter((e) => e.type.startsWith('step.') && (e.details as { kind: string }).kind === 'remove');

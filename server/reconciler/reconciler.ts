@@ -639,6 +639,9 @@ export function createReconciler(deps: ReconcilerDeps) {
     trigger: (environmentId: string) => request(environmentId),
     /** Stops the steps of a cancelled deployment; the next pass converges on the deployment before it. */
     cancelled(environmentId: string, deploymentId: string): void {
+      // Ended by the API (commits.cancel), not by a pass: tell the room, or only the browser that asked would know.
+      const ended = store.getDeployment(deploymentId);
+      if (ended?.status === 'cancelled') emitter.emit('deployment', { environmentId, deploymentId, status: 'cancelled', reason: ended.reason });
       const current = passes.get(environmentId);
       if (current && current.deploymentId === deploymentId) current.controller.abort('the deployment was cancelled');
       void request(environmentId);
