@@ -22,7 +22,12 @@ export interface DockerfileView {
   createdAt: string;
 }
 
-type Load = { state: 'loading' } | { state: 'none' } | { state: 'ready'; view: DockerfileView } | { state: 'error'; message: string };
+type Load =
+  | { state: 'loading' }
+  | { state: 'hidden' }
+  | { state: 'none' }
+  | { state: 'ready'; view: DockerfileView }
+  | { state: 'error'; message: string };
 
 const RUNTIME_LABEL: Record<string, string> = { node: 'Node', static: 'static site', python: 'Python', go: 'Go' };
 
@@ -43,6 +48,8 @@ export function GeneratedDockerfile() {
       .catch((error: unknown) => {
         if (!live) return;
         if (error instanceof ApiError && error.status === 404) setLoad({ state: 'none' });
+        // A share-link guest may not read builds: nothing to show rather than an error.
+        else if (error instanceof ApiError && (error.status === 401 || error.status === 403)) setLoad({ state: 'hidden' });
         else setLoad({ state: 'error', message: describeError(error) });
       });
     return () => {
@@ -50,7 +57,7 @@ export function GeneratedDockerfile() {
     };
   }, [environmentId, serviceId, latestKey]);
 
-  if (load.state === 'loading') return null;
+  if (load.state === 'loading' || load.state === 'hidden') return null;
   if (load.state === 'error') return <p className="field-error">Dockerfile: {load.message}</p>;
   if (load.state === 'none')
     return (
@@ -82,7 +89,7 @@ export function GeneratedDockerfile() {
     a.click();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   };
-  const runtime = view.runtime ? (RUNTIME_LABEL[view.runtime] ?? view.runtime) : 'detected';
+  const runtime = view.runtime ? RUNTIME_LABEL[view.runtime] ?? view.runtime : 'detected';
   return (
     <div className="sp-dockerfile" data-testid="generated-dockerfile">
       <div className="sp-dockerfile-head">
