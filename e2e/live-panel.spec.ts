@@ -183,6 +183,8 @@ test('the Logs tab tails, searches, filters, pauses, jumps back and downloads', 
     await item.getByTestId('deployment-logs').click();
     await expect(page.getByTestId('service-panel')).toHaveAttribute('data-tab', 'logs');
     await expect(page.getByTestId('logs-deployment')).not.toHaveValue('');
+    // Its build and deploy steps above its lines.
+    await expect(page.getByTestId('logs-deploy-steps').getByTestId('deployment-events')).toContainText(/ticker/i);
     // Its lines, live: the service has run only this deployment.
     await expect.poll(() => newestTick(page), { timeout: 15_000 }).toBeGreaterThan(0);
     const now = await newestTick(page);

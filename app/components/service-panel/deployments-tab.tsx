@@ -7,13 +7,13 @@
 import { Link, useParams } from '@remix-run/react';
 import { useEffect, useState } from 'react';
 import { useCanvas } from '../canvas/context';
-import { deployApi, describeError, isActive, type Deployment, type DeploymentEvent } from '../deploy/api';
+import { deployApi, describeError, isActive, type Deployment } from '../deploy/api';
 import { useControllerValue, useDeploy } from '../deploy/context';
 import { EventList } from '../deploy/event-list';
 import { DEPLOYMENT_STATUS_LABEL, dateTime, duration, TRIGGER_LABEL } from '../deploy/format';
 import { HistoryIcon, RocketIcon } from '../deploy/icons';
-import { mergeEvents } from '../deploy/use-live-environment';
 import type { DeploymentsState } from '../deploy/stores';
+import { useServiceDeploymentEvents } from './deployment-events';
 import { LogsIcon } from './telemetry-icons';
 
 const NONE: DeploymentsState = { latest: null, events: [], loaded: false };
@@ -25,7 +25,7 @@ export function DeploymentsTab({ serviceId, onShowLogs }: { serviceId: string; o
   const controller = useDeploy();
   const environmentId = controller?.environmentId ?? '';
   const { projectId } = useParams();
-  const { latest, events: latestEvents } = useControllerValue((c) => c.deployments, NONE);
+  const { latest } = useControllerValue((c) => c.deployments, NONE);
   const [load, setLoad] = useState<Load>({ state: 'loading' });
 
   // Reload when the newest deployment changes or ends; steps of the open ones load by themselves.
@@ -74,7 +74,6 @@ export function DeploymentsTab({ serviceId, onShowLogs }: { serviceId: string; o
               deployment={shown}
               serviceId={serviceId}
               open={i === 0}
-              liveEvents={latest?.id === d.id ? latestEvents : undefined}
               onShowLogs={onShowLogs}
             />
           );
@@ -95,36 +94,17 @@ function ServiceDeployment({
   deployment,
   serviceId,
   open,
-  liveEvents,
   onShowLogs,
 }: {
   deployment: Deployment;
   serviceId: string;
   open: boolean;
-  liveEvents: DeploymentEvent[] | undefined;
   onShowLogs: (deploymentId: string) => void;
 }) {
   const { readOnly } = useCanvas();
   const [expanded, setExpanded] = useState(open);
-  const [stored, setStored] = useState<DeploymentEvent[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const active = isActive(deployment.status);
-
-  useEffect(() => {
-    if (!expanded) return;
-    const abort = new AbortController();
-    deployApi
-      .deployment(deployment.id, abort.signal)
-      .then(({ deployment: d }) => setStored(d.events ?? []))
-      .catch((e: unknown) => {
-        if (!abort.signal.aborted) setError(describeError(e));
-      });
-    return () => abort.abort();
-  }, [expanded, deployment.id, deployment.status]);
-
-  // This service's steps, and the deployment's own (its status) for context.
-  const events = mergeEvents(stored ?? [], liveEvents).filter((e) => e.serviceId === serviceId || e.serviceId === null);
-  const mine = events.some((e) => e.serviceId === serviceId);
+  const { events, mine, error } = useServiceDeploymentEvents(deployment.id, serviceId, expanded, deployment.status);
   const started = deployment.startedAt ?? deployment.createdAt;
   const took = deployment.finishedAt ? duration(Date.parse(deployment.finishedAt) - Date.parse(started)) : null;
   return (
@@ -152,7 +132,7 @@ function ServiceDeployment({
         <summary>Steps</summary>
         {error ? (
           <p className="field-error">{error}</p>
-        ) : stored === null ? (
+        ) : events === null ? (
           <p className="faint dep-events-empty">Loading…</p>
         ) : (
           <EventList
@@ -162,7 +142,7 @@ function ServiceDeployment({
             onCancelBuild={readOnly ? undefined : async (buildId) => void (await deployApi.cancelBuild(buildId))}
           />
         )}
-        {stored !== null && !mine ? <p className="faint dp-note">This deployment had nothing to do for this service.</p> : null}
+        {events !== null && !mine ? <p className="faint dp-note">This deployment had nothing to do for this service.</p> : null}
       </details>
     </li>
   );

@@ -23,6 +23,8 @@ import {
   type LogQuery,
   type LogStream,
 } from './log-query';
+import { EventList } from '../deploy/event-list';
+import { useServiceDeploymentEvents } from './deployment-events';
 import { LogView } from './log-view';
 import { allLogLines, telemetryApi } from './telemetry-api';
 import { ArrowDownIcon, ClockIcon, DownloadIcon, PauseIcon, SearchIcon } from './telemetry-icons';
@@ -54,6 +56,7 @@ export interface LogsTabProps {
 export function LogsTab({ serviceId, serviceName, deploymentId, onDeploymentChange }: LogsTabProps) {
   const controller = useDeploy();
   const environmentId = controller?.environmentId ?? '';
+  const shared = Boolean(controller?.shareToken);
   const [search, setSearch] = useState('');
   const [q, setQ] = useState('');
   const [stream, setStream] = useState<LogStream | null>(null);
@@ -203,7 +206,8 @@ export function LogsTab({ serviceId, serviceName, deploymentId, onDeploymentChan
         </div>
       </div>
       <div className="lg-toolbar lg-toolbar-2">
-        <DeploymentSelect environmentId={environmentId} value={deploymentId} onChange={onDeploymentChange} />
+        {/* A share link's guest reads lines, not the team's deployments. */}
+        {shared ? null : <DeploymentSelect environmentId={environmentId} value={deploymentId} onChange={onDeploymentChange} />}
         <TimeJump until={until} onChange={setUntil} />
         <span className="spacer" />
         {until === null ? (
@@ -234,6 +238,8 @@ export function LogsTab({ serviceId, serviceName, deploymentId, onDeploymentChan
           </button>
         </div>
       ) : null}
+
+      {deploymentId && !shared ? <DeploymentSteps deploymentId={deploymentId} serviceId={serviceId} /> : null}
 
       <div className="lg-body">
         <LogView
@@ -311,6 +317,29 @@ export function LogsTab({ serviceId, serviceName, deploymentId, onDeploymentChan
         ) : null}
       </footer>
     </div>
+  );
+}
+
+/** The chosen deployment's build and deploy steps for this service, above its lines; folded away on request. */
+function DeploymentSteps({ deploymentId, serviceId }: { deploymentId: string; serviceId: string }) {
+  const { events, mine, active, error } = useServiceDeploymentEvents(deploymentId, serviceId);
+  const lines = events?.filter((e) => e.type === 'build.log').length ?? 0;
+  return (
+    <details className="lg-steps" open data-testid="logs-deploy-steps">
+      <summary>
+        Build and deploy steps
+        {events ? <span className="faint"> · {events.length - lines} steps{lines ? `, ${lines} build log lines` : ''}</span> : null}
+      </summary>
+      {error ? (
+        <p className="field-error">{error}</p>
+      ) : events === null ? (
+        <p className="faint dep-events-empty">Loading…</p>
+      ) : mine ? (
+        <EventList events={events} active={active} follow />
+      ) : (
+        <p className="faint dep-events-empty">This deployment had nothing to do for this service.</p>
+      )}
+    </details>
   );
 }
 
