@@ -225,6 +225,49 @@ test('the Metrics tab draws 15 minutes and 24 hours, and moves as samples arrive
   });
 });
 
+test('a flood of lines: the view keeps the newest 5,000 and stays responsive, storage keeps every line', async ({ page, account: _signedUp }) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  const { projectId } = await createProject(page, `flood-${Date.now().toString(36)}`);
+  cleanup = { page, projectId };
+  // About 10,000 lines a second: a thousand at once, ten times a second.
+  await addService(page, 'flood', `sh -c 'while :; do seq 1 1000; usleep 100000; done'`);
+  await deploy(page, 'A service that floods');
+  await expect(node(page, 'flood').getByTestId('node-status')).toHaveAttribute('data-state', 'running', DEPLOYED);
+  await node(page, 'flood').click();
+  await tab(page, 'Logs').click();
+
+  // The oldest lines leave the view (never storage): the footer counts them.
+  await expect(page.getByTestId('logs-count')).toContainText('older left the view (stored)', { timeout: 30_000 });
+  const held = Number(await page.getByTestId('log-view').getAttribute('data-lines'));
+  expect(held).toBeLessThanOrEqual(5_000);
+  // Only the rows on screen are in the DOM.
+  expect(await rows(page).count()).toBeLessThan(200);
+
+  // Still answering the reader: pause holds the view, search asks the server, tabs switch.
+  await page.getByTestId('logs-follow').click();
+  await expect(page.getByTestId('logs-follow')).toHaveText('Follow');
+  await page.getByLabel('Search logs').fill('1000');
+  // The server answers the search; the view then holds only matching lines.
+  await expect
+    .poll(async () => {
+      const texts = await rows(page).locator('.lg-text').allTextContents();
+      return texts.length > 5 && texts.every((t) => t === '1000');
+    }, { timeout: 15_000 })
+    .toBe(true);
+  await tab(page, 'Metrics').click();
+  await expect(page.getByTestId('metric-chart')).toHaveCount(4);
+  await tab(page, 'Logs').click();
+  await expect(page.getByTestId('service-panel')).toHaveAttribute('data-tab', 'logs');
+
+  // Storage has more of them than the view ever held.
+  // React Flow names each node's wrapper by its id: the service's.
+  const serviceId = await page.locator('.react-flow__node', { has: node(page, 'flood') }).getAttribute('data-id');
+  const stored = await page.request.get(`/api/services/${serviceId}/logs?q=1000&limit=1000`);
+  expect(stored.status()).toBe(200);
+  const { lines } = (await stored.json()) as { lines: { text: string }[] };
+  expect(lines.length).toBeGreaterThan(held / 1000);
+});
+
 test('a service never deployed says so on every tab', async ({ page, account: _signedUp }) => {
   const { projectId } = await createProject(page, `fresh-${Date.now().toString(36)}`);
   cleanup = { page, projectId };
