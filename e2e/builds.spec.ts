@@ -149,9 +149,11 @@ test('connect a git repository, deploy, watch the build, open the URL', async ({
     await expect(drawer.getByTestId('build-step').first()).toContainText(`web: building ${repo.url}`, BUILT);
     // Live: at some moment the build script's first line is on screen and its last one is not printed yet.
     const seen: string[] = [];
+    const onNode: string[] = [];
     await expect
       .poll(
         async () => {
+          onNode.push((await node(page, 'web').getByTestId('node-log').allInnerTexts()).join(''));
           const text = (await log.allInnerTexts()).join('\n');
           if (text.includes('compiling part 1') && !text.includes('compiling part 6'))
             seen.push(`${await page.getByTestId('deployment-pill').getAttribute('data-status')}`);
@@ -162,6 +164,8 @@ test('connect a git repository, deploy, watch the build, open the URL', async ({
       .toBe(true);
     expect(seen.length, 'the first lines before the last').toBeGreaterThan(0);
     expect(seen[0]).toBe('running');
+    // The canvas node shows the build's newest line while it builds.
+    expect(onNode.some((t) => t.includes('compiling part')), onNode.join(' | ')).toBe(true);
     // The build's own lines come as written: the engine's steps, in monospace, not capitalized.
     await expect(log).toContainText(/Step 1\/\d+ : FROM containr\/node/);
     await expect(log).toHaveCSS('font-family', /mono/i);
@@ -233,6 +237,10 @@ test('cancel a running build from the deployment drawer', async ({ page, account
 
   const drawer = page.getByTestId('deployment-drawer');
   await expect(drawer.getByTestId('build-log')).toContainText('slow-step-started', BUILT);
+  // The node shows the build's newest line, and that it is building.
+  await expect(node(page, 'worker').getByTestId('node-log')).toHaveText(/slow-step-started/);
+  await expect(node(page, 'worker').getByTestId('node-status')).toHaveAttribute('data-state', 'building');
+  if (SHOTS) await node(page, 'worker').screenshot({ path: join(SHOTS, 'builds-node-building.png') });
   await drawer.getByTestId('build-cancel').click();
   await expect(page.getByTestId('deployment-pill')).toHaveAttribute('data-status', 'cancelled', { timeout: 30_000 });
   await expect(drawer.getByTestId('build-step').first()).toHaveClass(/is-error/);

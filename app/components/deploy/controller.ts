@@ -84,6 +84,11 @@ export class DeployController {
       state: (state) => this.liveState.set(state),
       status: (message) => this.status.apply(message.services),
       deployment: (message) => {
+        const { event } = message;
+        if (event?.type === 'build.log' && event.serviceId) {
+          const { id: eventId, serviceId, deploymentId, message: text } = event;
+          this.telemetry.applyBuildLine({ eventId, serviceId, deploymentId, text, ts: new Date(event.createdAt).getTime() });
+        }
         if (this.deployments.receive(message) && message.deploymentId) this.fetchDeployment(message.deploymentId, true);
       },
       alerts: (message, snapshot) => this.alerts.apply(message, snapshot),

@@ -55,4 +55,19 @@ describe('TelemetryStore', () => {
     expect(store.lastLine('web')?.id).toBe(2);
     expect(tail).toHaveBeenCalledWith([line('api', 1, 10), line('api', 3, 12, 'newest')], 4);
   });
+
+  it("shows a build's line as the service's newest until its container writes a newer one", () => {
+    const store = new TelemetryStore();
+    const tail = vi.fn();
+    store.onLogs('web', tail);
+    store.applyBuildLine({ eventId: 7, serviceId: 'web', deploymentId: 'd1', text: 'Step 2/5 : RUN npm ci', ts: 2_000 });
+    expect(store.lastLine('web')).toMatchObject({ id: -7, stream: 'system', text: 'Step 2/5 : RUN npm ci', deploymentId: 'd1' });
+    // An older build line does not replace a newer one; the container's first line does.
+    store.applyBuildLine({ eventId: 6, serviceId: 'web', deploymentId: 'd1', text: 'Step 1/5', ts: 1_000 });
+    expect(store.lastLine('web')?.text).toBe('Step 2/5 : RUN npm ci');
+    store.applyLogs({ environmentId: 'e', lines: [line('web', 1, 3_000, 'listening')], skipped: 0 });
+    expect(store.lastLine('web')?.text).toBe('listening');
+    // Panels tailing the service's logs get the container's lines only.
+    expect(tail.mock.calls.map(([lines]) => (lines as LogLine[]).map((l) => l.text))).toEqual([['listening']]);
+  });
 });

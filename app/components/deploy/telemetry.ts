@@ -53,6 +53,20 @@ export class TelemetryStore {
     }
   }
 
+  /**
+   * A line of a service's build (a `build.log` deployment event): the node shows it as the
+   * newest line while the image builds, until its container writes. Tailing panels do not get
+   * it: the build's log is in the deployment's steps.
+   */
+  applyBuildLine(line: { eventId: number; serviceId: string; deploymentId: string | null; text: string; ts: number }): void {
+    const current = this.byService.get(line.serviceId) ?? EMPTY;
+    if (current.lastLine && current.lastLine.ts > line.ts) return;
+    // Negative ids never meet a stored line's.
+    const { serviceId, deploymentId, text, ts } = line;
+    const lastLine: LogLine = { id: -line.eventId, serviceId, deploymentId, containerId: '', stream: 'system', ts, text };
+    this.set(serviceId, { ...current, lastLine });
+  }
+
   applyEvents(message: LiveEvents): void {
     for (const listener of [...this.eventListeners]) listener(message.events);
   }
