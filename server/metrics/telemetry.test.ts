@@ -112,6 +112,21 @@ async function subscribe(environmentId: string, token = ownerToken): Promise<Liv
 const numbered = (lines: LogLine[]) => lines.filter((l) => /^line \d+$/.test(l.text)).map((l) => Number(l.text.slice(5)));
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
+/** A service writing "line 1" … "line 3000", a millisecond apart, then idling. */
+const STEADY = ['sh', '-c', 'i=0; while [ $i -lt 3000 ]; do i=$((i+1)); echo "line $i"; usleep 1000; done; exec sleep 86400'];
+
+/** Every one of the steady service's lines stored and seen live, once each, in order. */
+async function expectEveryLineOnce(live: Live, environmentId: string, serviceId: string, timeoutMs: number) {
+  const history = async () => {
+    const res = await api('GET', `/api/services/${serviceId}/logs?environmentId=${environmentId}&limit=5000&stream=stdout`);
+    return numbered(res.body.lines as LogLine[]);
+  };
+  await waitFor(async () => (await history()).includes(3000), timeoutMs, 'line 3000 stored');
+  expect(await history()).toEqual(range(3000));
+  await waitFor(() => numbered(live.logs).length >= 3000, 5_000, 'the live tail to catch up');
+  expect(numbered(live.logs)).toEqual(range(3000));
+}
+
 describe('live logs', () => {
   it('relays numbered lines in order to a subscriber, stores them for the history API with search, and shows nothing to a stranger', async () => {
     const { environmentId } = await newEnvironment();
@@ -180,11 +195,7 @@ describe('live logs', () => {
   it('neither loses nor repeats a line when the agent restarts while a container writes', async () => {
     const { environmentId } = await newEnvironment();
     const live = await subscribe(environmentId);
-    const serviceId = await deploy(environmentId, 'steady', [
-      'sh',
-      '-c',
-      'i=0; while [ $i -lt 3000 ]; do i=$((i+1)); echo "line $i"; usleep 1000; done; exec sleep 86400',
-    ]);
+    const serviceId = await deploy(environmentId, 'steady', STEADY);
     await waitFor(() => numbered(live.logs).length >= 300, 20_000, '300 lines before the restart');
     const duplicatesBefore = server.containr.services.telemetry.logs.counters().duplicates;
     await agent.close();
@@ -192,17 +203,8 @@ describe('live logs', () => {
     agent = startNode();
     await waitFor(() => agent.ready, 15_000, 'the agent to come back');
 
-    const history = async () => {
-      const res = await api('GET', `/api/services/${serviceId}/logs?environmentId=${environmentId}&limit=5000&stream=stdout`);
-      return numbered(res.body.lines as LogLine[]);
-    };
-    await waitFor(async () => (await history()).includes(3000), 30_000, 'line 3000 stored');
-    const stored = await history();
-    expect(stored.length).toBe(3000);
-    expect(stored).toEqual(range(3000));
-    // The live tail also saw every line once, in order, across the restart.
-    await waitFor(() => numbered(live.logs).length >= 3000, 5_000, 'the live tail to catch up');
-    expect(numbered(live.logs)).toEqual(range(3000));
+    // Stored and seen live once each, in order, across the restart.
+    await expectEveryLineOnce(live, environmentId, serviceId, 30_000);
     expect(seenAtStop).toBeLessThan(3000);
     // The agent resumed from its cursor: at most the batch in flight at the stop was sent twice.
     expect(server.containr.services.telemetry.logs.counters().duplicates - duplicatesBefore).toBeLessThanOrEqual(2_000);
@@ -222,26 +224,14 @@ describe('a killed agent', () => {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     try {
       await waitFor(() => node()?.connected && node()?.status === 'ready', 30_000, 'the agent process to connect');
-      const serviceId = await deploy(environmentId, 'steady', [
-        'sh',
-        '-c',
-        'i=0; while [ $i -lt 3000 ]; do i=$((i+1)); echo "line $i"; usleep 1000; done; exec sleep 86400',
-      ]);
+      const serviceId = await deploy(environmentId, 'steady', STEADY);
       await waitFor(() => numbered(live.logs).length >= 300, 20_000, '300 lines before the kill');
       child.kill('SIGKILL');
       await exited;
       const seenAtKill = numbered(live.logs).length;
       agent = startNode();
       await waitFor(() => agent.ready, 15_000, 'the agent to come back');
-
-      const history = async () => {
-        const res = await api('GET', `/api/services/${serviceId}/logs?environmentId=${environmentId}&limit=5000&stream=stdout`);
-        return numbered(res.body.lines as LogLine[]);
-      };
-      await waitFor(async () => (await history()).includes(3000), 60_000, 'line 3000 stored');
-      expect(await history()).toEqual(range(3000));
-      await waitFor(() => numbered(live.logs).length >= 3000, 5_000, 'the live tail to catch up');
-      expect(numbered(live.logs)).toEqual(range(3000));
+      await expectEveryLineOnce(live, environmentId, serviceId, 60_000);
       expect(seenAtKill).toBeLessThan(3000);
     } finally {
       child.kill('SIGKILL');
