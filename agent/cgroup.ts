@@ -35,7 +35,7 @@ export function cgroupVersion(root = DEFAULT_KERNEL_PATHS.cgroupRoot): CgroupVer
 // Limits at or above this mean "no limit" (v1 reports 2^63 rounded down to a page).
 const UNLIMITED = 2 ** 62;
 
-/** One kernel file, open for the container's life, read whole with pread(0) into a reused buffer. */
+/** One kernel file, open for the container's life, read whole with pread(0). */
 class KernelFile {
   private readonly fd: number;
   private buffer = Buffer.allocUnsafe(2048);
@@ -44,11 +44,10 @@ class KernelFile {
     this.fd = openSync(path, 'r');
   }
 
-  /** The file's bytes now, valid until the next read. */
-  read(): Buffer {
+  read(): string {
     for (;;) {
       const n = readSync(this.fd, this.buffer, 0, this.buffer.length, 0);
-      if (n < this.buffer.length) return this.buffer.subarray(0, n);
+      if (n < this.buffer.length) return this.buffer.toString('latin1', 0, n);
       this.buffer = Buffer.allocUnsafe(this.buffer.length * 2);
     }
   }
@@ -79,7 +78,10 @@ export function openCgroupStats(containerId: string, pid: number, paths: KernelP
     const net = open(join(paths.procRoot, String(pid), 'net', 'dev'));
     const counters = version === 'v1' ? openV1(containerId, paths.cgroupRoot, open) : openV2(containerId, paths.cgroupRoot, open);
     return {
-      read: () => counters(parseNetDev(net.read())),
+      read() {
+        const { rx, tx } = parseNetDev(net.read());
+        return { ...counters(), netRxBytes: rx, netTxBytes: tx };
+      },
       close() {
         files.forEach((f) => f.close());
       },
@@ -91,21 +93,7 @@ export function openCgroupStats(containerId: string, pid: number, paths: KernelP
 }
 
 type Open = (path: string) => KernelFile;
-
-// A limit changes only with `docker update`: read it on the first sample and then every so many.
-const LIMIT_EVERY = 10;
-
-/** `read()` on the first call and every `every`-th after; the last value in between. */
-function sometimes<T>(read: () => T, every: number): () => T {
-  let calls = 0;
-  let last: T;
-  return () => {
-    if (calls++ % every === 0) last = read();
-    return last;
-  };
-}
-/** All of a sample but the network, which comes from /proc. */
-type Counters = (net: { rx: number; tx: number }) => RawStats;
+type Counters = () => Omit<RawStats, 'netRxBytes' | 'netTxBytes'>;
 
 /** The container's directory under `base`: cgroupfs driver first, then systemd's. */
 function findDir(base: string, candidates: string[]): string {
@@ -120,25 +108,22 @@ function openV1(id: string, root: string, open: Open): Counters {
   const candidates = [`docker/${id}`, `system.slice/docker-${id}.scope`];
   const cpu = open(join(findDir(join(root, 'cpuacct'), candidates), 'cpuacct.usage'));
   const memoryDir = findDir(join(root, 'memory'), candidates);
-  // Usage from memory.stat, not memory.usage_in_bytes: the kernel's docs call the latter a fuzzy
-  // value and point to RSS + CACHE (+ SWAP) in memory.stat, which this reads anyway (one file less).
+  const usage = open(join(memoryDir, 'memory.usage_in_bytes'));
   const stat = open(join(memoryDir, 'memory.stat'));
-  const limitFile = open(join(memoryDir, 'memory.limit_in_bytes'));
-  const limit = sometimes(() => limitOf(limitFile.read()), LIMIT_EVERY);
-  const blkio = open(join(findDir(join(root, 'blkio'), candidates), 'blkio.throttle.io_service_bytes_recursive'));
-  return (net) => {
+  const limit = open(join(memoryDir, 'memory.limit_in_bytes'));
+  const blkioDir = findDir(join(root, 'blkio'), candidates);
+  const blkio = open(join(blkioDir, 'blkio.throttle.io_service_bytes_recursive'));
+  return () => {
     const memStat = stat.read();
-    const used = (statValue(memStat, 'total_rss') ?? 0) + (statValue(memStat, 'total_cache') ?? 0) + (statValue(memStat, 'total_swap') ?? 0);
-    const inactive = statValue(memStat, 'total_inactive_file') ?? 0;
+    const inactive = statValue(memStat, 'total_inactive_file') ?? statValue(memStat, 'inactive_file') ?? 0;
+    const used = toNumber(usage.read());
     const io = parseBlkioV1(blkio.read());
     return {
       cpuNs: toNumber(cpu.read()),
       memoryBytes: Math.max(0, used - inactive),
-      memoryLimitBytes: limit(),
+      memoryLimitBytes: limitOf(limit.read()),
       blockReadBytes: io.read,
       blockWriteBytes: io.write,
-      netRxBytes: net.rx,
-      netTxBytes: net.tx,
     };
   };
 }
@@ -148,132 +133,79 @@ function openV2(id: string, root: string, open: Open): Counters {
   const cpu = open(join(dir, 'cpu.stat'));
   const current = open(join(dir, 'memory.current'));
   const stat = open(join(dir, 'memory.stat'));
-  const maxFile = open(join(dir, 'memory.max'));
-  const max = sometimes(() => limitOf(maxFile.read()), LIMIT_EVERY);
+  const max = open(join(dir, 'memory.max'));
   const io = open(join(dir, 'io.stat'));
-  return (net) => {
+  return () => {
     const inactive = statValue(stat.read(), 'inactive_file') ?? 0;
     const blk = parseIoStatV2(io.read());
     return {
       cpuNs: (statValue(cpu.read(), 'usage_usec') ?? 0) * 1000,
       memoryBytes: Math.max(0, toNumber(current.read()) - inactive),
-      memoryLimitBytes: max(),
+      memoryLimitBytes: limitOf(max.read()),
       blockReadBytes: blk.read,
       blockWriteBytes: blk.write,
-      netRxBytes: net.rx,
-      netTxBytes: net.tx,
     };
   };
 }
 
-// The parsers below read the kernel's bytes in place: a sample of 100 containers
-// each second would otherwise make and drop some 600 strings a second.
-const SPACE = 0x20;
-const NEWLINE = 0x0a;
-const isDigit = (byte: number) => byte >= 0x30 && byte <= 0x39;
-const isBlank = (byte: number) => byte === SPACE || byte === NEWLINE || byte === 0x09;
-
-/** Where the last `numberAt` stopped reading (a variable, not a returned pair: nothing to allocate). */
-let numberEnd = 0;
-
-/** The decimal number starting at `at` (leading blanks skipped), or NaN when there is none; sets `numberEnd`. */
-function numberAt(bytes: Buffer, at: number): number {
-  while (at < bytes.length && isBlank(bytes[at])) at++;
-  let value = 0;
-  const start = at;
-  for (; at < bytes.length && isDigit(bytes[at]); at++) value = value * 10 + (bytes[at] - 0x30);
-  numberEnd = at;
-  return at === start ? Number.NaN : value;
-}
-
-function toNumber(bytes: Buffer): number {
-  const value = numberAt(bytes, 0);
-  if (!Number.isFinite(value)) throw new Error(`unexpected cgroup value ${JSON.stringify(bytes.toString('latin1', 0, 40))}`);
+function toNumber(text: string): number {
+  const value = Number(text.trim());
+  if (!Number.isFinite(value)) throw new Error(`unexpected cgroup value ${JSON.stringify(text.slice(0, 40))}`);
   return value;
 }
 
-/** A limit file: `max` (v2) or a number at or above 2^62 (v1's page-rounded 2^63) means none. */
-function limitOf(bytes: Buffer): number | null {
-  const value = numberAt(bytes, 0);
+function limitOf(text: string): number | null {
+  const trimmed = text.trim();
+  if (trimmed === 'max') return null;
+  const value = Number(trimmed);
   return Number.isFinite(value) && value > 0 && value < UNLIMITED ? value : null;
 }
 
 /** `key value` lines (memory.stat, cpu.stat): the value of `key`, or null. */
-export function statValue(bytes: Buffer, key: string): number | null {
-  const needle = `${key} `;
-  let at = bytes.indexOf(needle, 0, 'latin1');
-  // A match must start a line: `inactive_file` is also the end of `total_inactive_file`.
-  while (at > 0 && bytes[at - 1] !== NEWLINE) at = bytes.indexOf(needle, at + 1, 'latin1');
+export function statValue(text: string, key: string): number | null {
+  let at = text.startsWith(`${key} `) ? 0 : text.indexOf(`\n${key} `);
   if (at < 0) return null;
-  const value = numberAt(bytes, at + needle.length);
+  if (at > 0) at += 1;
+  const end = text.indexOf('\n', at);
+  const value = Number(text.slice(at + key.length + 1, end < 0 ? undefined : end));
   return Number.isFinite(value) ? value : null;
 }
 
-/** The next line's bounds from `at`: [start, end) without the newline. */
-function lineEnd(bytes: Buffer, at: number): number {
-  const end = bytes.indexOf(NEWLINE, at);
-  return end < 0 ? bytes.length : end;
-}
-
 /** v1 `blkio.*io_service_bytes*`: `maj:min Read|Write|… N` lines and a `Total N`. */
-export function parseBlkioV1(bytes: Buffer): { read: number; write: number } {
+export function parseBlkioV1(text: string): { read: number; write: number } {
   let read = 0;
   let write = 0;
-  for (let at = 0; at < bytes.length; ) {
-    const end = lineEnd(bytes, at);
-    const op = bytes.indexOf(SPACE, at) + 1;
-    if (op > 0 && op < end) {
-      const isRead = bytes[op] === 0x52 && bytes[op + 4] === SPACE; // "Read "
-      const isWrite = bytes[op] === 0x57 && bytes[op + 5] === SPACE; // "Write "
-      if (isRead || isWrite) {
-        const value = numberAt(bytes, op + (isRead ? 5 : 6));
-        if (Number.isFinite(value)) {
-          if (isRead) read += value;
-          else write += value;
-        }
-      }
-    }
-    at = end + 1;
+  for (const line of text.split('\n')) {
+    const [, op, value] = line.split(' ');
+    if (op === 'Read') read += Number(value) || 0;
+    else if (op === 'Write') write += Number(value) || 0;
   }
   return { read, write };
 }
 
 /** v2 `io.stat`: `maj:min rbytes=N wbytes=N rios=N …` per device. */
-export function parseIoStatV2(bytes: Buffer): { read: number; write: number } {
-  const sum = (needle: string) => {
-    let total = 0;
-    for (let at = bytes.indexOf(needle, 0, 'latin1'); at >= 0; at = bytes.indexOf(needle, at + 1, 'latin1')) {
-      if (at > 0 && !isBlank(bytes[at - 1])) continue;
-      const value = numberAt(bytes, at + needle.length);
-      if (Number.isFinite(value)) total += value;
-    }
-    return total;
-  };
-  return { read: sum('rbytes='), write: sum('wbytes=') };
+export function parseIoStatV2(text: string): { read: number; write: number } {
+  let read = 0;
+  let write = 0;
+  for (const match of text.matchAll(/\b([rw])bytes=(\d+)/g)) {
+    if (match[1] === 'r') read += Number(match[2]);
+    else write += Number(match[2]);
+  }
+  return { read, write };
 }
 
 /** `/proc/<pid>/net/dev`: receive bytes is the 1st counter, transmit bytes the 9th; loopback is left out. */
-export function parseNetDev(bytes: Buffer): { rx: number; tx: number } {
+export function parseNetDev(text: string): { rx: number; tx: number } {
   let rx = 0;
   let tx = 0;
-  for (let at = 0; at < bytes.length; ) {
-    const end = lineEnd(bytes, at);
-    const colon = bytes.indexOf(0x3a, at); // ':'
-    if (colon >= 0 && colon < end) {
-      let name = at;
-      while (name < colon && bytes[name] === SPACE) name++;
-      const loopback = colon - name === 2 && bytes[name] === 0x6c && bytes[name + 1] === 0x6f; // "lo"
-      if (!loopback) {
-        numberEnd = colon + 1;
-        for (let i = 0; i < 9 && numberEnd < end; i++) {
-          const value = numberAt(bytes, numberEnd);
-          if (!Number.isFinite(value)) break;
-          if (i === 0) rx += value;
-          else if (i === 8) tx += value;
-        }
-      }
-    }
-    at = end + 1;
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon < 0) continue;
+    const name = line.slice(0, colon).trim();
+    if (name === 'lo' || name.includes('|')) continue;
+    const fields = line.slice(colon + 1).trim().split(/\s+/);
+    rx += Number(fields[0]) || 0;
+    tx += Number(fields[8]) || 0;
   }
   return { rx, tx };
 }

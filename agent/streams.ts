@@ -14,7 +14,7 @@ import {
   type ContainerRef,
   type ContainerSample,
 } from '../sync/events';
-import { DEFAULT_KERNEL_PATHS, type KernelPaths, type RawStats } from './cgroup';
+import { DEFAULT_KERNEL_PATHS, type KernelPaths } from './cgroup';
 import { engineMessage, isManaged, isNotFound } from './docker';
 import type { AgentLogger } from './log';
 import { LogCursors } from './log-cursors';
@@ -272,29 +272,21 @@ export function startStreams(deps: {
     c.probe = null;
   }
 
-  /** A sample of `c`, or null (no probe, or its first reading). Kernel probes answer at once: no promise per container. */
-  function readProbe(c: Tracked, ts: number): ContainerSample | null | Promise<ContainerSample | null> {
+  async function readProbe(c: Tracked, ts: number): Promise<ContainerSample | null> {
     const probe = c.probe;
     if (!probe) return null;
-    const failed = (error: unknown) => {
+    try {
+      const raw = await probe.read();
+      const cpuPercent = c.cpu.next(raw.cpuNs, Number(process.hrtime.bigint()));
+      if (cpuPercent === null) return null;
+      return { ...c.ref, ts, cpuPercent: Math.round(cpuPercent * 100) / 100, ...raw };
+    } catch (error) {
       // The container stopped or restarted (new pid, new cgroup): open again on the next look.
       if (c.probe === probe) closeProbe(c);
       if (!isNotFound(error)) logger.debug({ containerId: c.ref.containerId, err: message(error) }, 'stats probe failed');
       scheduleRefresh();
       return null;
-    };
-    try {
-      const raw = probe.read();
-      return raw instanceof Promise ? raw.then((r) => toSample(c, ts, r), failed) : toSample(c, ts, raw);
-    } catch (error) {
-      return failed(error);
     }
-  }
-
-  function toSample(c: Tracked, ts: number, raw: RawStats): ContainerSample | null {
-    const cpuPercent = c.cpu.next(raw.cpuNs, Number(process.hrtime.bigint()));
-    if (cpuPercent === null) return null;
-    return { ...c.ref, ts, cpuPercent: Math.round(cpuPercent * 100) / 100, ...raw };
   }
 
   async function collect() {
@@ -302,13 +294,8 @@ export function startStreams(deps: {
     collecting = true;
     try {
       const ts = Date.now();
-      const pending: Promise<ContainerSample | null>[] = [];
-      for (const c of tracked.values()) {
-        const sample = readProbe(c, ts);
-        if (sample instanceof Promise) pending.push(sample);
-        else if (sample) stats.push(sample);
-      }
-      for (const sample of await Promise.all(pending)) if (sample) stats.push(sample);
+      const readings = [...tracked.values()].filter((c) => c.probe).map((c) => readProbe(c, ts));
+      for (const sample of await Promise.all(readings)) if (sample) stats.push(sample);
     } finally {
       collecting = false;
     }

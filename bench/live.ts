@@ -32,6 +32,9 @@ const CPU_WINDOW_S = 20;
 const CPU_WINDOWS = 3;
 // BENCH_LIVE_ONLY=agent measures the agent's CPU alone (the quick loop when working on the agent).
 const AGENT_ONLY = process.env.BENCH_LIVE_ONLY === 'agent';
+// BENCH_LIVE_AGENT_BASELINE=<another checkout>/agent/index.ts runs that agent beside this one, on the
+// same containers over the same windows: a ratio that the load of a shared machine does not skew.
+const BASELINE_ENTRY = process.env.BENCH_LIVE_AGENT_BASELINE;
 
 const docker = new Docker();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -46,8 +49,8 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
-function spawnAgent(server: string, token: string, stateDir: string): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'agent/index.ts', '--server', server, '--token', token, '--state-dir', stateDir, '--name', 'bench'], {
+function spawnAgent(server: string, token: string, stateDir: string, entry = 'agent/index.ts'): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', entry, '--server', server, '--token', token, '--state-dir', stateDir, '--name', 'bench'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -231,25 +234,43 @@ async function measureAgentCpu(cleanups: (() => unknown)[]) {
     );
   }
   const startSeconds = (performance.now() - created) / 1000;
-  const stateDir = mkdtempSync(join(tmpdir(), 'containr-bench-agent-'));
-  cleanups.push(() => rmSync(stateDir, { recursive: true, force: true }));
-  const agent = spawnAgent(url, 'cnode_bench-token-0123456789', stateDir);
-  cleanups.push(() => kill(agent));
+  const start = (entry?: string) => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'containr-bench-agent-'));
+    cleanups.push(() => rmSync(stateDir, { recursive: true, force: true }));
+    const child = spawnAgent(url, 'cnode_bench-token-0123456789', stateDir, entry);
+    cleanups.push(() => kill(child));
+    return child;
+  };
+  const agent = start();
+  const baseline = BASELINE_ENTRY ? start(BASELINE_ENTRY) : null;
+  const agents = baseline ? 2 : 1;
   await waitFor(() => seen.size >= IDLE_CONTAINERS && agent.pid !== undefined, 60_000, `samples from ${IDLE_CONTAINERS} containers`);
   await sleep(3_000);
   // Several windows, their median: one window can catch a burst of other work on the shared cores.
-  const windows: { percent: number; samplesPerS: number }[] = [];
+  const windows: { percent: number; baseline: number; samplesPerS: number }[] = [];
   for (let w = 0; w < CPU_WINDOWS; w++) {
     const cpu0 = cpuSeconds(agent.pid!);
+    const base0 = baseline ? cpuSeconds(baseline.pid!) : 0;
     const samples0 = samples;
     const t0 = performance.now();
     await sleep(CPU_WINDOW_S * 1000);
     const seconds = (performance.now() - t0) / 1000;
-    windows.push({ percent: ((cpuSeconds(agent.pid!) - cpu0) / seconds) * 100, samplesPerS: (samples - samples0) / seconds });
+    windows.push({
+      percent: ((cpuSeconds(agent.pid!) - cpu0) / seconds) * 100,
+      baseline: baseline ? ((cpuSeconds(baseline.pid!) - base0) / seconds) * 100 : NaN,
+      samplesPerS: (samples - samples0) / seconds / agents,
+    });
   }
+  const ratios = windows.map((w) => w.percent / w.baseline).sort((a, b) => a - b);
   windows.sort((a, b) => a.percent - b.percent);
   const rss = Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${agent.pid}/status`, 'utf8'))?.[1] ?? NaN) * 1024;
-  return { ...windows[Math.floor(windows.length / 2)], all: windows.map((w) => w.percent), rss, startSeconds };
+  return {
+    ...windows[Math.floor(windows.length / 2)],
+    all: windows.map((w) => w.percent),
+    ratio: baseline ? ratios[Math.floor(ratios.length / 2)] : null,
+    rss,
+    startSeconds,
+  };
 }
 
 /** Storage of one container's raw samples for a day, and of one service's rollups for a day, measured with dbstat. */
@@ -305,9 +326,11 @@ async function main() {
       `${agent.percent.toFixed(2)} % of a core`,
       `median of ${agent.all.map((p) => p.toFixed(2)).join(' / ')} % (${CPU_WINDOW_S} s windows); ${agent.samplesPerS.toFixed(0)} samples/s; RSS ${mb(agent.rss)}; ≤ 1 % ${agent.percent <= 1 ? 'ok' : 'OVER'}`,
     ];
+    const baselineRow: [string, string, string][] =
+      agent.ratio === null ? [] : [['agent CPU, this / baseline', `${agent.ratio.toFixed(2)}`, `median of per-window ratios; baseline ${BASELINE_ENTRY}`]];
     const rows: [string, string, string][] =
       !e2e || !storage
-        ? [agentRow]
+        ? [agentRow, ...baselineRow]
         : [
             ['log line → /live client p50', ms(e2e.log.p50), `${e2e.log.n} lines, ${Math.round(e2e.log.n / TICK_SECONDS)}/s`],
             ['log line → /live client p95', ms(e2e.log.p95), `≤ 250 ms ${e2e.log.p95 <= 250 ? 'ok' : 'OVER'}`],
@@ -338,6 +361,7 @@ async function main() {
               '24 h raw + 30 days of rollups',
             ],
             agentRow,
+            ...baselineRow,
           ];
     const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length), ['figure', 'value', 'budget / note'][c].length));
     const line = (r: string[]) => `| ${r.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
