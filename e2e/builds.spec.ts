@@ -10,11 +10,11 @@
  */
 import type { Locator, Page } from '@playwright/test';
 import { createHmac, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { githubPush, gitRepo, nodeFiles } from '../server/builds/test-repos';
+import { githubPush, gitRepo, nodeFiles, siteFiles } from '../server/builds/test-repos';
 import { expect, test } from './fixtures';
 
 /** A cold build of the sample plus a container start; the engine here is shared and slow at times. */
@@ -222,6 +222,34 @@ test('connect a git repository, deploy, watch the build, open the URL', async ({
     await onPush.check();
     await expect(page.getByTestId('staged-changes-button')).toHaveAttribute('data-count', '0');
   });
+
+  await test.step('the Deployments tab shows the build; its full log is the stored one, to read and download', async () => {
+    await panel.getByRole('tab', { name: 'Deployments' }).click();
+    const build = panel.getByTestId('service-deployment').first().getByTestId('service-build');
+    await expect(build).toHaveAttribute('data-status', 'succeeded');
+    await expect(build).toContainText('Built');
+    await expect(build.getByTestId('build-commit')).toHaveText(repo.first.slice(0, 7));
+    await expect(build.getByTestId('build-duration')).toHaveText(/^\d+ (ms|s|min)/);
+    const buildId = (await build.getAttribute('data-build-id')) ?? '';
+    const stored = ((await (await page.request.get(`/api/builds/${buildId}`)).json()) as { build: { log: string } }).build.log;
+
+    await build.getByTestId('build-log-open').click();
+    const dialog = page.getByRole('dialog', { name: 'Build log · web' });
+    const full = dialog.getByTestId('build-log-full');
+    await expect(full).toContainText('compiling part 6');
+    await expect(full).toContainText(/Step 1\/\d+ : FROM containr\/node/);
+    await expect(full).toHaveCSS('font-family', /mono/i);
+    await expect(full.locator('.bl-line')).toHaveCount(stored.split('\n').length);
+    await expect(dialog.getByTestId('build-log-lines')).toHaveText(`${stored.split('\n').length} lines`);
+    await expect(dialog.getByTestId('build-log-commit')).toHaveText(repo.first.slice(0, 7));
+    const [download] = await Promise.all([page.waitForEvent('download'), dialog.getByTestId('build-log-download').click()]);
+    expect(download.suggestedFilename()).toBe(`web-build-${repo.first.slice(0, 7)}.log`);
+    expect(readFileSync(await download.path(), 'utf8')).toBe(`${stored}\n`);
+    // Escape closes the log, not the panel under it.
+    await page.keyboard.press('Escape');
+    await expect(dialog).toHaveCount(0);
+    await expect(panel).toBeVisible();
+  });
 });
 
 test('cancel a running build from the deployment drawer', async ({ page, account: _signedUp }) => {
@@ -300,4 +328,47 @@ test('project settings: create and rotate the webhook secret (shown once), the U
   await page.reload();
   await expect(card.getByTestId('webhook-status')).toContainText('The secret was rotated');
   await expect(card.getByTestId('webhook-secret')).toHaveCount(0);
+});
+
+// Documentation screenshots: SCREENSHOTS=1 (with DOCKER_HOST) npx playwright test e2e/builds.spec.ts -g screenshots
+test('screenshots of the builds in the service panel and a full build log', async ({ page, account: _signedUp }) => {
+  mkdirSync('docs/screenshots', { recursive: true });
+  await page.setViewportSize({ width: 1440, height: 860 });
+  const slug = `site-${Date.now().toString(36)}`;
+  const { projectId, environmentId } = await createProject(page, slug);
+  cleanup = { page, projectId, slug };
+  const site = siteFiles('hello from the site');
+  const repo = gitRepo(root, `site-${randomUUID().slice(0, 6)}`, {
+    ...site,
+    Dockerfile: site.Dockerfile.replace('COPY', 'RUN echo "bundling assets" && echo "3 pages, 2 stylesheets"\nCOPY'),
+  });
+  await addGitService(page, 'site', repo.url);
+  await deploy(page, 'Site from git');
+  await expect(page.getByTestId('deployment-pill')).toHaveAttribute('data-status', 'succeeded', BUILT);
+
+  // The next commit breaks the build; a redeploy builds the branch's new head and fails, the site keeps running.
+  repo.commit({ Dockerfile: 'FROM containr/busybox\nRUN echo "checking links" && echo "broken link: /about" && exit 3\n' }, 'a broken link');
+  const commits = (await (await page.request.get(`/api/environments/${environmentId}/commits?limit=1`)).json()) as { commits: Array<{ id: string }> };
+  expect((await page.request.post(`/api/commits/${commits.commits[0].id}/redeploy`)).ok()).toBe(true);
+  await expect(page.getByTestId('deployment-pill')).toHaveAttribute('data-status', 'failed', BUILT);
+
+  await node(page, 'site').click();
+  const panel = page.getByTestId('service-panel');
+  await panel.getByRole('tab', { name: 'Deployments' }).click();
+  const builds = panel.getByTestId('service-build');
+  await expect(builds).toHaveCount(2);
+  await expect(builds.nth(0)).toHaveAttribute('data-status', 'failed');
+  await expect(builds.nth(1)).toHaveAttribute('data-status', 'succeeded');
+  // The newest deployment's steps folded: both builds in view.
+  await panel.getByTestId('service-deployment').first().locator('summary', { hasText: 'Steps' }).click();
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.screenshot({ animations: 'disabled', path: `docs/screenshots/builds-panel-${scheme}.png` });
+  }
+  await builds.nth(1).getByTestId('build-log-open').click();
+  await expect(page.getByTestId('build-log-full')).toContainText('3 pages, 2 stylesheets');
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.screenshot({ animations: 'disabled', path: `docs/screenshots/builds-log-${scheme}.png` });
+  }
 });

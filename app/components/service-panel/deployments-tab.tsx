@@ -2,7 +2,8 @@
  * The service panel's Deployments tab: the environment's deployments, newest first, each with
  * this service's steps (the deploy components' EventList) and a link into the Logs tab
  * filtered to that deployment. The newest one's steps stream in through the canvas's
- * deploy controller; a deployment starting or ending reloads the list.
+ * deploy controller; a deployment starting or ending reloads the list. A git-sourced service's
+ * deployments also show their build, with its whole stored log a click away (service-builds).
  */
 import { Link, useParams } from '@remix-run/react';
 import { useEffect, useState } from 'react';
@@ -14,6 +15,7 @@ import { DEPLOYMENT_STATUS_LABEL, dateTime, duration, TRIGGER_LABEL } from '../d
 import { HistoryIcon, RocketIcon } from '../deploy/icons';
 import type { DeploymentsState } from '../deploy/stores';
 import { useServiceDeploymentEvents } from './deployment-events';
+import { BuildLine, BuildLogDialog, useServiceBuilds, type BuildSummary } from './service-builds';
 import { LogsIcon } from './telemetry-icons';
 
 const NONE: DeploymentsState = { latest: null, events: [], loaded: false };
@@ -25,8 +27,9 @@ export function DeploymentsTab({ serviceId, onShowLogs }: { serviceId: string; o
   const controller = useDeploy();
   const environmentId = controller?.environmentId ?? '';
   const { projectId } = useParams();
-  const { latest } = useControllerValue((c) => c.deployments, NONE);
+  const { latest, events } = useControllerValue((c) => c.deployments, NONE);
   const [load, setLoad] = useState<Load>({ state: 'loading' });
+  const [logOf, setLogOf] = useState<BuildSummary | null>(null);
 
   // Reload when the newest deployment changes or ends; steps of the open ones load by themselves.
   const latestKey = latest ? `${latest.id}:${isActive(latest.status) ? 'active' : latest.status}` : '';
@@ -41,6 +44,9 @@ export function DeploymentsTab({ serviceId, onShowLogs }: { serviceId: string; o
       live = false;
     };
   }, [environmentId, latestKey]);
+  // A build of this service starting or ending (not its output lines) reloads its line too.
+  const buildSteps = events.filter((e) => e.serviceId === serviceId && e.type.startsWith('build.') && e.type !== 'build.log').length;
+  const builds = useServiceBuilds(environmentId, serviceId, `${latestKey}:${buildSteps}`);
 
   if (load.state === 'loading') return <p className="faint dp-pad">Loading deployments…</p>;
   if (load.state === 'error')
@@ -75,6 +81,8 @@ export function DeploymentsTab({ serviceId, onShowLogs }: { serviceId: string; o
               serviceId={serviceId}
               open={i === 0}
               onShowLogs={onShowLogs}
+              build={builds?.get(d.id) ?? null}
+              onOpenBuildLog={setLogOf}
             />
           );
         })}
@@ -86,6 +94,7 @@ export function DeploymentsTab({ serviceId, onShowLogs }: { serviceId: string; o
         </Link>
         .
       </p>
+      {logOf ? <BuildLogDialog build={logOf} onClose={() => setLogOf(null)} /> : null}
     </div>
   );
 }
@@ -95,11 +104,15 @@ function ServiceDeployment({
   serviceId,
   open,
   onShowLogs,
+  build,
+  onOpenBuildLog,
 }: {
   deployment: Deployment;
   serviceId: string;
   open: boolean;
   onShowLogs: (deploymentId: string) => void;
+  build: BuildSummary | null;
+  onOpenBuildLog: (build: BuildSummary) => void;
 }) {
   const { readOnly } = useCanvas();
   const [expanded, setExpanded] = useState(open);
@@ -127,6 +140,7 @@ function ServiceDeployment({
         </time>
         {took ? ` · took ${took}` : ''}
       </div>
+      {build ? <BuildLine build={build} onOpenLog={() => onOpenBuildLog(build)} /> : null}
       {deployment.reason && deployment.status !== 'succeeded' ? <p className="dep-item-reason">{deployment.reason}</p> : null}
       <details className="dep-item-steps" open={open} onToggle={(e) => setExpanded(e.currentTarget.open)}>
         <summary>Steps</summary>
