@@ -204,11 +204,11 @@ describe('live logs', () => {
     await waitFor(() => agent.ready, 15_000, 'the agent to come back');
 
     // Stored and seen live once each, in order, across the restart.
-    await expectEveryLineOnce(live, environmentId, serviceId, 30_000);
+    await expectEveryLineOnce(live, environmentId, serviceId, 60_000);
     expect(seenAtStop).toBeLessThan(3000);
     // The agent resumed from its cursor: at most the batch in flight at the stop was sent twice.
     expect(server.containr.services.telemetry.logs.counters().duplicates - duplicatesBefore).toBeLessThanOrEqual(2_000);
-  }, 90_000);
+  }, 120_000);
 });
 
 describe('a killed agent', () => {
