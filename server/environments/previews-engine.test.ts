@@ -1,7 +1,6 @@
 // Previews on the real engine (DOCKER_HOST): once a preview's TTL passes, the
 // sweeper removes its containers, network and volumes, deletes it and mails
 // its owner, also when the expiry passed while the server was down.
-import Database from 'better-sqlite3';
 import Docker from 'dockerode';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -125,15 +124,18 @@ describe('expired previews on the engine', () => {
     const first = await start({ startupGraceMs: 0 }, dataDir);
     const { agent, token } = addAgent(first, 'previews-b');
     await waitFor(() => agent.ready, 15_000, 'the agent to connect');
-    const { previewId } = await deployedPreview(first, 'pr-8');
+    const { api: before, previewId } = await deployedPreview(first, 'pr-8');
+    // A TTL of seconds, and the server stops before it runs out.
+    const shortened = await before('PATCH', `/api/environments/${previewId}`, { ttlHours: 10 / 3600 });
+    expect(shortened.status).toBe(200);
+    const expiresAt = Date.parse(shortened.body.environment.expiresAt);
     await agent.close();
     await first.close();
     servers.splice(servers.indexOf(first), 1);
+    expect(Date.now()).toBeLessThan(expiresAt);
 
     // The expiry passes while nothing runs.
-    const db = new Database(join(dataDir, 'containr.db'));
-    db.prepare('update environments set expires_at = ? where id = ?').run(Date.now() - 1_000, previewId);
-    db.close();
+    await waitFor(() => Date.now() > expiresAt, 15_000, 'the TTL to run out');
     expect(await engineObjects(previewId)).toEqual({ containers: 1, networks: 1, volumes: 1 });
 
     // The grace makes the reconciler (and so the sweeper) wait for the agent's inventory.
