@@ -130,6 +130,8 @@ test('password reset end to end through the outbox', async ({ page, browser }) =
 
   await page.goto('/login');
   await page.getByRole('link', { name: 'Forgot your password?' }).click();
+  // The login page (with an Email field of its own) stays until the reset page has loaded.
+  await expect(page.getByRole('heading', { name: 'Reset your password' })).toBeVisible();
   await page.getByLabel('Email').fill(account.email);
   await page.getByRole('button', { name: 'Send the link' }).click();
   await expect(page.getByTestId('reset-sent')).toContainText(account.email);
