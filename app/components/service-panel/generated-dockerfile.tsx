@@ -9,6 +9,7 @@ import { useControllerValue, useDeploy } from '../deploy/context';
 import { CopyButton } from '../deploy/copy-button';
 import type { DeploymentsState } from '../deploy/stores';
 import { usePanel } from './panel-context';
+import { saveTextFile } from '../save-file';
 
 const NONE: DeploymentsState = { latest: null, events: [], loaded: false };
 
@@ -81,14 +82,7 @@ export function GeneratedDockerfile() {
     );
 
   const text = view.dockerfile;
-  const download = () => {
-    const url = URL.createObjectURL(new Blob([text], { type: 'application/octet-stream' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = 'Dockerfile';
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
-  };
+  const download = () => saveTextFile('Dockerfile', text, 'application/octet-stream');
   const runtime = view.runtime ? RUNTIME_LABEL[view.runtime] ?? view.runtime : 'detected';
   return (
     <div className="sp-dockerfile" data-testid="generated-dockerfile">

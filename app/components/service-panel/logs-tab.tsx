@@ -25,6 +25,7 @@ import {
 } from './log-query';
 import { EventList } from '../deploy/event-list';
 import { useServiceDeploymentEvents } from './deployment-events';
+import { saveTextFile } from '../save-file';
 import { LogView } from './log-view';
 import { allLogLines, telemetryApi } from './telemetry-api';
 import { ArrowDownIcon, ClockIcon, DownloadIcon, PauseIcon, SearchIcon } from './telemetry-icons';
@@ -430,15 +431,7 @@ function DownloadButton({ serviceId, serviceName, environmentId, query }: { serv
     setState({ busy: true, note: null });
     try {
       const { lines, truncated } = await allLogLines(serviceId, query, { environmentId, max: DOWNLOAD_MAX });
-      const blob = new Blob([logFileText(lines)], { type: 'text/plain;charset=utf-8' });
-      const url = URL.createObjectURL(blob);
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = logFileName(serviceName);
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      saveTextFile(logFileName(serviceName), logFileText(lines));
       setState({ busy: false, note: truncated ? `The newest ${DOWNLOAD_MAX.toLocaleString('en')} lines` : `${lines.length.toLocaleString('en')} lines` });
     } catch (error) {
       setState({ busy: false, note: describeError(error) });

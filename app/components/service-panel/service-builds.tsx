@@ -6,6 +6,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { createPortal } from 'react-dom';
+import { saveTextFile } from '../save-file';
 import { api, ApiError, describeError } from '../deploy/api';
 import { CopyButton } from '../deploy/copy-button';
 import { CommitIcon } from '../deploy/icons';
@@ -138,14 +139,7 @@ export function BuildLogDialog({ build, onClose }: { build: BuildSummary; onClos
   const sha = shown.commit ?? shown.requestedCommit;
   const name = `${shown.serviceName}-build-${sha ? shortSha(sha) : shown.id}.log`;
   const lines = load.state === 'ready' && load.log ? load.log.split('\n') : [];
-  const download = (text: string) => {
-    const url = URL.createObjectURL(new Blob([text.endsWith('\n') ? text : `${text}\n`], { type: 'text/plain' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = name;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
-  };
+  const download = (text: string) => saveTextFile(name, text.endsWith('\n') ? text : `${text}\n`);
 
   // Over everything (the panel is a stacking context of its own); it only opens on a click, so never on the server.
   return createPortal(
