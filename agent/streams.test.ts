@@ -90,6 +90,7 @@ describe('log backpressure', () => {
     const queued = streams.counters().queuedLines;
     expect(queued).toBeGreaterThanOrEqual(HIGH_WATER);
     expect(queued).toBeLessThan(LINES / 4); // the high-water mark plus what one read chunk held
+    await waitFor(() => requests >= 1, 10_000, 'the first batch to be sent'); // its timer may not have fired yet
     expect(requests).toBe(1); // one batch in flight, the rest waiting in order
     expect(received).toEqual([]);
 
