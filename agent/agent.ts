@@ -60,7 +60,7 @@ export function startAgent(options: AgentOptions): Agent {
   const docker = options.docker ?? new Docker();
   const logger = options.logger ?? silentLogger;
   const heartbeatMs = options.heartbeatMs ?? 2_000;
-  const inventoryMs = options.inventoryMs ?? 10_000;
+  const inventoryMs = options.inventoryMs ?? 30_000;
   const stop = new AbortController();
   const builds = options.builds === false ? undefined : new Builds(docker, options.builds);
 
@@ -107,8 +107,9 @@ export function startAgent(options: AgentOptions): Agent {
     options.backoff
   );
 
+  // Telemetry (a stats batch a second while containers run) tells the server the same; a heartbeat fills the silences.
   const heartbeat = setInterval(() => {
-    if (greeted) connection.send('heartbeat', { ts: Date.now() });
+    if (greeted && Date.now() - connection.lastSentAt >= heartbeatMs) connection.send('heartbeat', { ts: Date.now() });
   }, heartbeatMs);
   const periodicInventory = setInterval(() => {
     scheduleInventory();

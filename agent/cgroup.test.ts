@@ -68,6 +68,33 @@ describe('a cgroup v2 host (laid out in a temp dir)', () => {
     expect(() => openCgroupStats('b'.repeat(64), 42, { cgroupRoot: join(root, 'sys'), procRoot: join(root, 'proc') })).toThrow();
   });
 
+  it('reads only the CPU time of an idle container, and everything once it ran or 10 s have passed', () => {
+    const id = 'e'.repeat(64);
+    const dir = join(root, 'sys', 'system.slice', `docker-${id}.scope`);
+    mkdirSync(dir, { recursive: true });
+    const files = { 'cpu.stat': 'usage_usec 100\n', 'memory.current': '1000000\n', 'memory.stat': 'inactive_file 0\n', 'memory.max': 'max\n', 'io.stat': '' };
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    mkdirSync(join(root, 'proc', '44', 'net'), { recursive: true });
+    writeFileSync(join(root, 'proc', '44', 'net', 'dev'), NET_DEV);
+    let now = 0;
+    const reader = openCgroupStats(id, 44, { cgroupRoot: join(root, 'sys'), procRoot: join(root, 'proc') }, { fullEveryMs: 10_000, now: () => now });
+    expect(reader.read()).toMatchObject({ cpuNs: 100_000, memoryBytes: 1_000_000 });
+
+    // Nothing ran: the memory figure is the last one read, until 10 s have passed.
+    writeFileSync(join(dir, 'memory.current'), '900000\n');
+    now = 9_999;
+    expect(reader.read()).toMatchObject({ cpuNs: 100_000, memoryBytes: 1_000_000 });
+    now = 10_000;
+    expect(reader.read()).toMatchObject({ cpuNs: 100_000, memoryBytes: 900_000 });
+
+    // It ran: everything is read at once.
+    writeFileSync(join(dir, 'memory.current'), '2000000\n');
+    writeFileSync(join(dir, 'cpu.stat'), 'usage_usec 101\n');
+    now = 10_001;
+    expect(reader.read()).toMatchObject({ cpuNs: 101_000, memoryBytes: 2_000_000 });
+    reader.close();
+  });
+
   it('reads a cgroup v1 host: cpuacct, memory (usage minus total_inactive_file), blkio', () => {
     const id = 'd'.repeat(64);
     const v1 = join(root, 'v1');

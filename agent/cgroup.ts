@@ -2,6 +2,12 @@
 // (v1 or v2) for CPU, memory and block I/O, and /proc/<pid>/net/dev of its init
 // process for the network. Each file stays open and is re-read with one pread
 // at offset 0 (the kernel regenerates it), so a sample costs a few syscalls.
+//
+// An idle container costs one: its CPU time is read first, and while it has not
+// moved since the last full reading (no task of the container ran), the other
+// figures are the last ones read, for at most `fullEveryMs` (cAdvisor's
+// "dynamic housekeeping" makes the same bet). Memory freed by reclaim or bytes
+// arriving for a sleeping container show up at that next full reading.
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -19,6 +25,13 @@ export type RawStats = {
 };
 
 export type StatsReader = { read(): RawStats; close(): void };
+
+export type ReaderOptions = {
+  /** The longest an idle container's memory, network and I/O figures are reused (0: read every time). */
+  fullEveryMs: number;
+  now(): number;
+};
+const DEFAULT_READER_OPTIONS: ReaderOptions = { fullEveryMs: 10_000, now: Date.now };
 
 export type CgroupVersion = 'v1' | 'v2';
 
@@ -65,7 +78,12 @@ class KernelFile {
  * Opens the files of a running container (by full id, with its init pid), or
  * throws when they are not there or not readable (then use the engine's stats API).
  */
-export function openCgroupStats(containerId: string, pid: number, paths: KernelPaths = DEFAULT_KERNEL_PATHS): StatsReader {
+export function openCgroupStats(
+  containerId: string,
+  pid: number,
+  paths: KernelPaths = DEFAULT_KERNEL_PATHS,
+  options: ReaderOptions = DEFAULT_READER_OPTIONS
+): StatsReader {
   const version = cgroupVersion(paths.cgroupRoot);
   if (!version) throw new Error(`no cgroup hierarchy at ${paths.cgroupRoot}`);
   const files: KernelFile[] = [];
@@ -76,11 +94,27 @@ export function openCgroupStats(containerId: string, pid: number, paths: KernelP
   };
   try {
     const net = open(join(paths.procRoot, String(pid), 'net', 'dev'));
-    const counters = version === 'v1' ? openV1(containerId, paths.cgroupRoot, open) : openV2(containerId, paths.cgroupRoot, open);
+    const cgroup = version === 'v1' ? openV1(containerId, paths.cgroupRoot, open) : openV2(containerId, paths.cgroupRoot, open);
+    let last: RawStats | null = null;
+    let lastFullAt = 0;
     return {
       read() {
+        const cpuNs = cgroup.cpuNs();
+        const now = options.now();
+        if (last && cpuNs === last.cpuNs && now - lastFullAt < options.fullEveryMs) return last;
         const { rx, tx } = parseNetDev(net.read());
-        return { ...counters(), netRxBytes: rx, netTxBytes: tx };
+        const rest = cgroup.rest();
+        last = {
+          cpuNs,
+          memoryBytes: rest.memoryBytes,
+          memoryLimitBytes: rest.memoryLimitBytes,
+          blockReadBytes: rest.blockReadBytes,
+          blockWriteBytes: rest.blockWriteBytes,
+          netRxBytes: rx,
+          netTxBytes: tx,
+        };
+        lastFullAt = now;
+        return last;
       },
       close() {
         files.forEach((f) => f.close());
@@ -93,7 +127,11 @@ export function openCgroupStats(containerId: string, pid: number, paths: KernelP
 }
 
 type Open = (path: string) => KernelFile;
-type Counters = () => Omit<RawStats, 'netRxBytes' | 'netTxBytes'>;
+/** CPU time on its own (the cheap file that says whether anything ran), then the rest of the cgroup's figures. */
+type Counters = {
+  cpuNs(): number;
+  rest(): Omit<RawStats, 'cpuNs' | 'netRxBytes' | 'netTxBytes'>;
+};
 
 /** The container's directory under `base`: cgroupfs driver first, then systemd's. */
 function findDir(base: string, candidates: string[]): string {
@@ -113,18 +151,20 @@ function openV1(id: string, root: string, open: Open): Counters {
   const limit = open(join(memoryDir, 'memory.limit_in_bytes'));
   const blkioDir = findDir(join(root, 'blkio'), candidates);
   const blkio = open(join(blkioDir, 'blkio.throttle.io_service_bytes_recursive'));
-  return () => {
-    const memStat = stat.read();
-    const inactive = statValue(memStat, 'total_inactive_file') ?? statValue(memStat, 'inactive_file') ?? 0;
-    const used = toNumber(usage.read());
-    const io = parseBlkioV1(blkio.read());
-    return {
-      cpuNs: toNumber(cpu.read()),
-      memoryBytes: Math.max(0, used - inactive),
-      memoryLimitBytes: limitOf(limit.read()),
-      blockReadBytes: io.read,
-      blockWriteBytes: io.write,
-    };
+  return {
+    cpuNs: () => toNumber(cpu.read()),
+    rest() {
+      const memStat = stat.read();
+      const inactive = statValue(memStat, 'total_inactive_file') ?? statValue(memStat, 'inactive_file') ?? 0;
+      const used = toNumber(usage.read());
+      const io = parseBlkioV1(blkio.read());
+      return {
+        memoryBytes: Math.max(0, used - inactive),
+        memoryLimitBytes: limitOf(limit.read()),
+        blockReadBytes: io.read,
+        blockWriteBytes: io.write,
+      };
+    },
   };
 }
 
@@ -135,16 +175,18 @@ function openV2(id: string, root: string, open: Open): Counters {
   const stat = open(join(dir, 'memory.stat'));
   const max = open(join(dir, 'memory.max'));
   const io = open(join(dir, 'io.stat'));
-  return () => {
-    const inactive = statValue(stat.read(), 'inactive_file') ?? 0;
-    const blk = parseIoStatV2(io.read());
-    return {
-      cpuNs: (statValue(cpu.read(), 'usage_usec') ?? 0) * 1000,
-      memoryBytes: Math.max(0, toNumber(current.read()) - inactive),
-      memoryLimitBytes: limitOf(max.read()),
-      blockReadBytes: blk.read,
-      blockWriteBytes: blk.write,
-    };
+  return {
+    cpuNs: () => (statValue(cpu.read(), 'usage_usec') ?? 0) * 1000,
+    rest() {
+      const inactive = statValue(stat.read(), 'inactive_file') ?? 0;
+      const blk = parseIoStatV2(io.read());
+      return {
+        memoryBytes: Math.max(0, toNumber(current.read()) - inactive),
+        memoryLimitBytes: limitOf(max.read()),
+        blockReadBytes: blk.read,
+        blockWriteBytes: blk.write,
+      };
+    },
   };
 }
 

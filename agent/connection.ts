@@ -20,6 +20,8 @@ export type Connection = {
   /** Sends only while connected: what is missed is re-sent by the protocol, never replayed stale. */
   send(event: string, payload: unknown): boolean;
   request(event: string, payload: unknown, timeoutMs: number): Promise<unknown>;
+  /** Clock time of the last message sent: any message is a sign of life, so heartbeats go only into silences. */
+  readonly lastSentAt: number;
   close(): void;
 };
 
@@ -42,6 +44,7 @@ export function openConnection(
   let closed = false;
   let attempts = 0;
   let retryTimer: NodeJS.Timeout | null = null;
+  let lastSentAt = 0;
 
   const retryLater = () => {
     if (closed || retryTimer) return;
@@ -85,10 +88,15 @@ export function openConnection(
     send(event, payload) {
       if (!socket.connected) return false;
       socket.emit(event, payload);
+      lastSentAt = Date.now();
       return true;
     },
     request(event, payload, timeoutMs) {
+      if (socket.connected) lastSentAt = Date.now();
       return socket.timeout(timeoutMs).emitWithAck(event, payload);
+    },
+    get lastSentAt() {
+      return lastSentAt;
     },
     close() {
       closed = true;

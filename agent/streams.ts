@@ -14,7 +14,7 @@ import {
   type ContainerRef,
   type ContainerSample,
 } from '../sync/events';
-import { DEFAULT_KERNEL_PATHS, type KernelPaths } from './cgroup';
+import { DEFAULT_KERNEL_PATHS, type KernelPaths, type RawStats } from './cgroup';
 import { engineMessage, isManaged, isNotFound } from './docker';
 import type { AgentLogger } from './log';
 import { LogCursors } from './log-cursors';
@@ -257,9 +257,14 @@ export function startStreams(deps: {
       const info = await docker.getContainer(c.ref.containerId).inspect();
       if (closed || tracked.get(c.ref.containerId) !== c || !info.State.Running) return;
       c.pid = info.State.Pid;
-      c.probe = openProbe(docker, c.ref.containerId, c.pid, o.kernel);
+      const probe = openProbe(docker, c.ref.containerId, c.pid, o.kernel);
+      c.probe = probe;
       c.cpu = new CpuMeter();
-      await readProbe(c, Date.now()); // the first reading: CPU needs two
+      try {
+        sampleOf(c, await probe.read(), Date.now()); // the first reading: CPU needs two
+      } catch (error) {
+        probeFailed(c, probe, error);
+      }
     } catch (error) {
       if (!isNotFound(error)) logger.warn({ containerId: c.ref.containerId, err: message(error) }, 'cannot read the stats of a container');
     } finally {
@@ -272,30 +277,60 @@ export function startStreams(deps: {
     c.probe = null;
   }
 
-  async function readProbe(c: Tracked, ts: number): Promise<ContainerSample | null> {
-    const probe = c.probe;
-    if (!probe) return null;
-    try {
-      const raw = await probe.read();
-      const cpuPercent = c.cpu.next(raw.cpuNs, Number(process.hrtime.bigint()));
-      if (cpuPercent === null) return null;
-      return { ...c.ref, ts, cpuPercent: Math.round(cpuPercent * 100) / 100, ...raw };
-    } catch (error) {
-      // The container stopped or restarted (new pid, new cgroup): open again on the next look.
-      if (c.probe === probe) closeProbe(c);
-      if (!isNotFound(error)) logger.debug({ containerId: c.ref.containerId, err: message(error) }, 'stats probe failed');
-      scheduleRefresh();
-      return null;
-    }
+  function sampleOf(c: Tracked, raw: RawStats, ts: number): ContainerSample | null {
+    const cpuPercent = c.cpu.next(raw.cpuNs, Number(process.hrtime.bigint()));
+    if (cpuPercent === null) return null;
+    // Spelled out, not spread: spreading `raw` into the literal made V8 build a new hidden class for every
+    // sample (old-space garbage, a full GC every few seconds); one fixed shape costs nothing.
+    const { ref } = c;
+    return {
+      containerId: ref.containerId,
+      nodeId: ref.nodeId,
+      projectId: ref.projectId,
+      environmentId: ref.environmentId,
+      serviceId: ref.serviceId,
+      deploymentId: ref.deploymentId,
+      ts,
+      cpuPercent: Math.round(cpuPercent * 100) / 100,
+      memoryBytes: raw.memoryBytes,
+      memoryLimitBytes: raw.memoryLimitBytes,
+      blockReadBytes: raw.blockReadBytes,
+      blockWriteBytes: raw.blockWriteBytes,
+      netRxBytes: raw.netRxBytes,
+      netTxBytes: raw.netTxBytes,
+    };
   }
 
+  function probeFailed(c: Tracked, probe: Probe, error: unknown) {
+    // The container stopped or restarted (new pid, new cgroup): open again on the next look.
+    if (c.probe === probe) closeProbe(c);
+    if (!isNotFound(error)) logger.debug({ containerId: c.ref.containerId, err: message(error) }, 'stats probe failed');
+    scheduleRefresh();
+  }
+
+  /** One sample per container: cgroup probes answer at once, the engine API's (the fallback) when they answer. */
   async function collect() {
     if (collecting || closed) return;
     collecting = true;
     try {
       const ts = Date.now();
-      const readings = [...tracked.values()].filter((c) => c.probe).map((c) => readProbe(c, ts));
-      for (const sample of await Promise.all(readings)) if (sample) stats.push(sample);
+      const waiting: Promise<void>[] = [];
+      const record = (c: Tracked, raw: RawStats) => {
+        const sample = sampleOf(c, raw, ts);
+        if (sample) stats.push(sample);
+      };
+      for (const c of tracked.values()) {
+        const probe = c.probe;
+        if (!probe) continue;
+        try {
+          const raw = probe.read();
+          if (raw instanceof Promise) waiting.push(raw.then((r) => record(c, r), (error) => probeFailed(c, probe, error)));
+          else record(c, raw);
+        } catch (error) {
+          probeFailed(c, probe, error);
+        }
+      }
+      await Promise.all(waiting);
     } finally {
       collecting = false;
     }

@@ -260,6 +260,28 @@ describe('heartbeats', () => {
     offs.forEach((off) => off());
   });
 
+  it('counts accepted telemetry as a sign of life, so a node sending stats needs no heartbeats', async () => {
+    const { nodeId, token } = hub.registerNode({ name: 'busy', teamId: owner.teamId });
+    const socket = raw(token);
+    await welcomed(socket);
+    const hello = { nodeId, name: 'busy', engineVersion: 'x', cpus: 1, memoryBytes: 1024, agentVersion: 'test' };
+    expect(await socket.emitWithAck('hello', hello)).toEqual({ ok: true });
+    try {
+      for (let i = 0; i < 3; i++) {
+        offset += 6_000; // 18 s in all without a heartbeat, where 10 s of silence is lost
+        const sentAt = clock.now();
+        expect(await socket.emitWithAck('stats', { samples: [] })).toEqual({ ok: true });
+        expect(hub.node(nodeId)).toMatchObject({ status: 'ready', lastHeartbeatAt: expect.any(Number) });
+        expect(hub.node(nodeId)!.lastHeartbeatAt).toBeGreaterThanOrEqual(sentAt);
+      }
+      offset += 11_000; // and silence is still noticed
+      await waitFor(() => hub.node(nodeId)?.status === 'lost', 5_000, 'lost after silence');
+    } finally {
+      offset = 0;
+      socket.disconnect();
+    }
+  });
+
   it('reconnects by itself after the network drops, greets again and resends its inventory', async () => {
     const a = agent((await joinToken(owner)).token);
     const { id } = await ready(a);

@@ -66,7 +66,7 @@ type LiveNode = {
   socket: Socket | null;
   /** hello accepted on the current socket. */
   greeted: boolean;
-  /** Clock time of the last sign of life (hello or heartbeat); the server's start counts as one. */
+  /** Clock time of the last sign of life (hello, heartbeat or telemetry); the server's start counts as one. */
   lastSignalAt: number;
   lastPersistedAt: number;
   containers: ObservedContainer[];
@@ -347,6 +347,7 @@ export function createAgentHub(deps: {
           return reply(ack, { ok: false, reason: 'INVALID_MESSAGE' });
         }
         if (!current() || !node.greeted) return reply(ack, { ok: false, reason: 'FORBIDDEN' });
+        signal(node); // telemetry is a sign of life too: a busy agent sends no separate heartbeats
         try {
           handle?.({ nodeId: node.row.id, teamId: node.row.teamId }, parsed.data);
           reply(ack, { ok: true });
