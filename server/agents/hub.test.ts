@@ -260,7 +260,7 @@ describe('heartbeats', () => {
     offs.forEach((off) => off());
   });
 
-  it('counts accepted telemetry as a sign of life, so a node sending stats needs no heartbeats', async () => {
+  it('counts every valid message as a sign of life, so a node sending stats or task progress needs no heartbeats', async () => {
     const { nodeId, token } = hub.registerNode({ name: 'busy', teamId: owner.teamId });
     const socket = raw(token);
     await welcomed(socket);
@@ -270,7 +270,12 @@ describe('heartbeats', () => {
       for (let i = 0; i < 3; i++) {
         offset += 6_000; // 18 s in all without a heartbeat, where 10 s of silence is lost
         const sentAt = clock.now();
-        expect(await socket.emitWithAck('stats', { samples: [] })).toEqual({ ok: true });
+        if (i === 1) {
+          // Progress of a long build is all a busy agent may send; an invalid message after it (which is no
+          // sign of life) answers once the progress has been handled.
+          socket.emit('task:progress', { id: 'a-long-build', message: 'step 3/9', ts: Date.now() });
+          expect(await socket.emitWithAck('stats', { samples: 'none' })).toEqual({ ok: false, reason: 'INVALID_MESSAGE' });
+        } else expect(await socket.emitWithAck('stats', { samples: [] })).toEqual({ ok: true });
         expect(hub.node(nodeId)).toMatchObject({ status: 'ready', lastHeartbeatAt: expect.any(Number) });
         expect(hub.node(nodeId)!.lastHeartbeatAt).toBeGreaterThanOrEqual(sentAt);
       }

@@ -308,6 +308,7 @@ export function createAgentHub(deps: {
       const inventory = inventorySchema.safeParse(payload);
       if (!inventory.success) return malformed('inventory', inventory.error.issues);
       if (!current() || !node.greeted) return;
+      signal(node);
       // Belt and braces: only managed containers ever enter the hub.
       const containers = inventory.data.containers.filter((c) => c.labels[LABELS.managed] === 'true');
       const json = JSON.stringify(containers);
@@ -320,6 +321,7 @@ export function createAgentHub(deps: {
     socket.on('task:progress', (payload: unknown) => {
       const progress = taskProgressSchema.safeParse(payload);
       if (!progress.success) return malformed('task:progress', progress.error.issues);
+      if (current() && node.greeted) signal(node); // a long build sends only progress for minutes
       const p = pending.get(key(node.row.id, progress.data.id));
       for (const cb of p?.listeners ?? []) {
         try {
@@ -333,6 +335,7 @@ export function createAgentHub(deps: {
     socket.on('task:result', (payload: unknown) => {
       const result = taskResultSchema.safeParse(payload);
       if (!result.success) return malformed('task:result', result.error.issues);
+      if (current() && node.greeted) signal(node);
       // Only this node's own tasks: a result for another node's task id is not found here.
       const p = pending.get(key(node.row.id, result.data.id));
       if (p) settle(p, result.data);
@@ -347,7 +350,7 @@ export function createAgentHub(deps: {
           return reply(ack, { ok: false, reason: 'INVALID_MESSAGE' });
         }
         if (!current() || !node.greeted) return reply(ack, { ok: false, reason: 'FORBIDDEN' });
-        signal(node); // telemetry is a sign of life too: a busy agent sends no separate heartbeats
+        signal(node); // every valid message is a sign of life: a busy agent sends no separate heartbeats
         try {
           handle?.({ nodeId: node.row.id, teamId: node.row.teamId }, parsed.data);
           reply(ack, { ok: true });
